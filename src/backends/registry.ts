@@ -1,0 +1,42 @@
+/** Which backends exist, which can be used, and which one a call runs on. */
+import { describe } from '../errors.js';
+import { cudnnBackend, onednnBackend } from './native.js';
+import { tsBackend } from './ts.js';
+import { BACKEND_NAMES, type Backend, type BackendChoice, type BackendInfo } from './types.js';
+
+const ALL: Record<(typeof BACKEND_NAMES)[number], Backend> = {
+  cudnn: cudnnBackend,
+  onednn: onednnBackend,
+  ts: tsBackend,
+};
+
+/** Every backend, best first, with whether it is available and why not. */
+export function backends(): BackendInfo[] {
+  return BACKEND_NAMES.map((name) => ALL[name].info());
+}
+
+/**
+ * The backend a call runs on: the named one (which must be available) or, for 'auto', the best
+ * available one (cuDNN, then oneDNN, then the TypeScript reference).
+ */
+export function selectBackend(choice: unknown, argument = 'options.backend'): Backend {
+  if (choice === undefined || choice === 'auto') {
+    for (const name of BACKEND_NAMES) {
+      if (ALL[name].info().available) return ALL[name];
+    }
+    return tsBackend;
+  }
+  if (typeof choice !== 'string' || !(BACKEND_NAMES as readonly string[]).includes(choice)) {
+    const expected = ['auto', ...BACKEND_NAMES].map((n) => `'${n}'`).join(', ');
+    const error = typeof choice === 'string' ? RangeError : TypeError;
+    throw new error(`${argument} must be one of ${expected}, but got ${describe(choice)}`);
+  }
+  const backend = ALL[choice as (typeof BACKEND_NAMES)[number]];
+  const info = backend.info();
+  if (!info.available) {
+    throw new Error(`backend '${choice}' is not available: ${info.reason ?? 'no reason was reported'}`);
+  }
+  return backend;
+}
+
+export type { Backend, BackendChoice, BackendInfo };

@@ -1,0 +1,32 @@
+/**
+ * deconv: transposed convolution for Node.js with TensorFlow's and ONNX's exact semantics.
+ *
+ * - `conv1dTranspose`, `conv2dTranspose`, `conv3dTranspose`: as `tf.nn.conv{1,2,3}d_transpose`.
+ * - `convTranspose`: as the ONNX `ConvTranspose` operator.
+ * - `backends()`: which backends this process can use, and why not.
+ */
+export { Tensor, tensor, type TensorLike, type DType } from './tensor.js';
+export {
+  conv1dTranspose,
+  conv2dTranspose,
+  conv3dTranspose,
+  type Conv1DTransposeOptions,
+  type Conv2DTransposeOptions,
+  type Conv3DTransposeOptions,
+  type TfConvTransposeOptions,
+  type TfStrides,
+} from './ops/tf.js';
+export { convTranspose, type ConvTransposeOptions } from './ops/onnx.js';
+export type { ExecutionOptions } from './ops/execute.js';
+export { backends } from './backends/registry.js';
+export type { BackendChoice, BackendInfo, BackendName } from './backends/types.js';
+export type {
+  ConvTransposeProblem,
+  ConvTransposeAttributes,
+  OnnxAutoPad,
+  TfPadding,
+  TfDataFormat1D,
+  TfDataFormat2D,
+  TfDataFormat3D,
+} from './problem/index.js';
+export { normalizeTfCall, normalizeOnnxCall } from './problem/index.js';

@@ -1,0 +1,112 @@
+/**
+ * tf.nn.conv1d_transpose, conv2d_transpose and conv3d_transpose, with TensorFlow's arguments and
+ * TensorFlow's rules for what they accept.
+ */
+import { checkOptions, normalizeTfCall, type TfDataFormat1D, type TfDataFormat2D, type TfDataFormat3D, type TfPadding } from '../problem/index.js';
+import type { Tensor, TensorLike } from '../tensor.js';
+import { execute, prepare, withOpName, type ExecutionOptions } from './execute.js';
+
+/** Options of the TF-style ops. */
+export interface TfConvTransposeOptions<Format extends string> extends ExecutionOptions {
+  /** Layout of input and output: channels last (default) or channels first. */
+  dataFormat?: Format;
+  /** Dilation rate: one int, one per spatial dimension, or rank + 2 with 1 at batch and channels. */
+  dilations?: number | readonly number[];
+  /** Optional bias, one value per output channel, added to every output element. */
+  bias?: TensorLike;
+}
+
+export type Conv1DTransposeOptions = TfConvTransposeOptions<TfDataFormat1D>;
+export type Conv2DTransposeOptions = TfConvTransposeOptions<TfDataFormat2D>;
+export type Conv3DTransposeOptions = TfConvTransposeOptions<TfDataFormat3D>;
+
+/** Strides: one int, one per spatial dimension, or rank + 2 with 1 at batch and channels. */
+export type TfStrides = number | readonly number[];
+
+const OPTION_KEYS = ['dataFormat', 'dilations', 'backend', 'bias', 'out'] as const;
+
+function tfConvTranspose(
+  op: string,
+  rank: 1 | 2 | 3,
+  input: TensorLike,
+  filters: TensorLike,
+  outputShape: readonly number[],
+  strides: TfStrides,
+  padding: TfPadding,
+  options: TfConvTransposeOptions<string> | undefined,
+): Tensor {
+  return withOpName(op, () => {
+    const opts = checkOptions('options', options, OPTION_KEYS);
+    const normalized = normalizeTfCall({
+      rank,
+      input,
+      filters,
+      outputShape,
+      strides,
+      padding,
+      dataFormat: opts.dataFormat,
+      dilations: opts.dilations,
+    });
+    const call = prepare(normalized, opts.bias, 'options.bias', opts.out, 'options.out');
+    return execute(call, opts.backend);
+  });
+}
+
+/**
+ * The transpose of a 1-D convolution, as `tf.nn.conv1d_transpose`.
+ * @param input `[N, W, C]` (NWC) or `[N, C, W]` (NCW); `[W, C]` / `[C, W]` for a single example.
+ * @param filters `[KW, M/groups, C]`.
+ * @param outputShape the full output shape (`[N, W, M]` in NWC), or its spatial part `[W]`.
+ * @param strides one int, `[s]` or `[1, s, 1]` (data format order).
+ * @param padding `'SAME'` (default), `'VALID'`, or explicit `[[0, 0], [left, right], [0, 0]]`.
+ */
+export function conv1dTranspose(
+  input: TensorLike,
+  filters: TensorLike,
+  outputShape: readonly number[],
+  strides: TfStrides,
+  padding: TfPadding = 'SAME',
+  options?: Conv1DTransposeOptions,
+): Tensor {
+  return tfConvTranspose('conv1dTranspose', 1, input, filters, outputShape, strides, padding, options);
+}
+
+/**
+ * The transpose of a 2-D convolution (the gradient of conv2d with respect to its input), exactly
+ * as `tf.nn.conv2d_transpose`.
+ * @param input `[N, H, W, C]` (NHWC, default) or `[N, C, H, W]` (NCHW); rank 3 for one example.
+ * @param filters `[KH, KW, M/groups, C]`; groups = output channels / `filters.shape[2]`.
+ * @param outputShape the full output shape in the data format's order, or `[H, W]`.
+ * @param strides one int, `[sh, sw]`, or 4 ints with 1 at batch and channels.
+ * @param padding `'SAME'` (default), `'VALID'`, one int for every side, or explicit
+ *   `[[0, 0], [top, bottom], [left, right], [0, 0]]` in the data format's order.
+ */
+export function conv2dTranspose(
+  input: TensorLike,
+  filters: TensorLike,
+  outputShape: readonly number[],
+  strides: TfStrides,
+  padding: TfPadding = 'SAME',
+  options?: Conv2DTransposeOptions,
+): Tensor {
+  return tfConvTranspose('conv2dTranspose', 2, input, filters, outputShape, strides, padding, options);
+}
+
+/**
+ * The transpose of a 3-D convolution, as `tf.nn.conv3d_transpose`.
+ * @param input `[N, D, H, W, C]` (NDHWC) or `[N, C, D, H, W]` (NCDHW); rank 4 for one example.
+ * @param filters `[KD, KH, KW, M/groups, C]`.
+ * @param outputShape the full output shape in the data format's order, or `[D, H, W]`.
+ * @param strides one int, 3 ints, or 5 with 1 at batch and channels.
+ * @param padding `'SAME'` (default), `'VALID'`, or 5 explicit `[before, after]` pairs.
+ */
+export function conv3dTranspose(
+  input: TensorLike,
+  filters: TensorLike,
+  outputShape: readonly number[],
+  strides: TfStrides,
+  padding: TfPadding = 'SAME',
+  options?: Conv3DTransposeOptions,
+): Tensor {
+  return tfConvTranspose('conv3dTranspose', 3, input, filters, outputShape, strides, padding, options);
+}

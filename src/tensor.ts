@@ -1,0 +1,44 @@
+/** What every op accepts: any object with a shape and float32 data laid out row-major. */
+export interface TensorLike {
+  readonly shape: readonly number[];
+  readonly data: Float32Array;
+}
+
+/** The data types a Tensor can hold. Only float32 today. */
+export type DType = 'float32';
+
+/**
+ * A dense row-major float32 tensor. Ops return these; `data` is the output memory itself (no copy
+ * is made when reading it).
+ */
+export class Tensor implements TensorLike {
+  readonly shape: readonly number[];
+  readonly data: Float32Array;
+  readonly dtype: DType = 'float32';
+
+  constructor(shape: readonly number[], data?: Float32Array) {
+    const size = shape.reduce((a, b) => a * b, 1);
+    this.shape = Object.freeze([...shape]);
+    this.data = data ?? new Float32Array(size);
+    if (this.data.length !== size) {
+      throw new RangeError(
+        `Tensor data must have ${size} elements for shape [${shape.join(', ')}], but got ${this.data.length}`,
+      );
+    }
+  }
+
+  /** Number of elements. */
+  get size(): number {
+    return this.data.length;
+  }
+
+  /** Rank (number of dimensions). */
+  get rank(): number {
+    return this.shape.length;
+  }
+}
+
+/** Makes a Tensor from data and a shape; a plain number array is converted to a Float32Array. */
+export function tensor(data: Float32Array | readonly number[], shape: readonly number[]): Tensor {
+  return new Tensor(shape, data instanceof Float32Array ? data : Float32Array.from(data));
+}
