@@ -1,7 +1,8 @@
 // Loads the compiled addon. Written as CommonJS on purpose: `require` and `__dirname` exist here in
 // both the ESM and the CommonJS build of the package, so one file finds build/Release for both.
-import fs = require('node:fs');
-import path = require('node:path');
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const fs: typeof import('node:fs') = require('node:fs');
+const path: typeof import('node:path') = require('node:path');
 
 /** Finds the package root (the nearest folder up from here whose package.json is named deconv). */
 function packageRoot(): string | undefined {
