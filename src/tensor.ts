@@ -1,3 +1,6 @@
+import { typeError } from './errors.js';
+import { checkedProduct, checkShape } from './problem/checks.js';
+
 /** What every op accepts: any object with a shape and float32 data laid out row-major. */
 export interface TensorLike {
   readonly shape: readonly number[];
@@ -17,8 +20,10 @@ export class Tensor implements TensorLike {
   readonly dtype: DType = 'float32';
 
   constructor(shape: readonly number[], data?: Float32Array) {
-    const size = shape.reduce((a, b) => a * b, 1);
-    this.shape = Object.freeze([...shape]);
+    const dims = checkShape('shape', shape);
+    const size = checkedProduct('shape', dims);
+    if (data !== undefined && !(data instanceof Float32Array)) throw typeError('data', 'a Float32Array', data);
+    this.shape = Object.freeze(dims);
     this.data = data ?? new Float32Array(size);
     if (this.data.length !== size) {
       throw new RangeError(

@@ -28,8 +28,8 @@ export interface ConvTransposeProblem {
   readonly strides: readonly number[];
   readonly dilations: readonly number[];
   /**
-   * Cropped from the start of the full ("VALID", unpadded) output; may be negative when a front
-   * end asks for an output larger than the full one on the leading side.
+   * Cropped from the start of the full ("VALID", unpadded) output; never negative (every front
+   * end puts positions that no input reaches at the end).
    */
   readonly padsBegin: readonly number[];
   /**

@@ -1,0 +1,69 @@
+#include "build_info.h"
+
+#include <string>
+
+#ifndef DECONV_VERSION
+#error "DECONV_VERSION must be defined by the build (CMakeLists.txt, binding.gyp) from package.json"
+#endif
+
+namespace deconv::napi {
+
+namespace {
+
+std::string compilerDescription() {
+#if defined(__clang__)
+  return std::string("clang ") + __clang_version__;
+#elif defined(__GNUC__)
+  return std::string("gcc ") + __VERSION__;
+#elif defined(_MSC_VER)
+  return "msvc " + std::to_string(_MSC_FULL_VER);
+#else
+  return "unknown";
+#endif
+}
+
+// A backend is reported as compiled only when its sources are part of the
+// build. Until they exist, turning the switch on is a build error rather
+// than a binary that claims a backend it does not have.
+Napi::Object oneDnnStatus(Napi::Env env) {
+  Napi::Object status = Napi::Object::New(env);
+#if defined(DECONV_WITH_ONEDNN)
+#error "DECONV_WITH_ONEDNN is set, but the oneDNN backend is not in this source tree yet"
+#else
+  status.Set("compiled", false);
+  status.Set("reason", "built without oneDNN (the oneDNN backend lands in a later release)");
+#endif
+  return status;
+}
+
+Napi::Object cudnnStatus(Napi::Env env) {
+  Napi::Object status = Napi::Object::New(env);
+#if defined(DECONV_WITH_CUDNN)
+#error "DECONV_WITH_CUDNN is set, but the cuDNN backend is not in this source tree yet"
+#else
+  status.Set("compiled", false);
+  status.Set("reason", "built without cuDNN (the cuDNN backend lands in a later release)");
+#endif
+  return status;
+}
+
+}  // namespace
+
+Napi::Value buildInfo(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+
+  Napi::Object backends = Napi::Object::New(env);
+  backends.Set("onednn", oneDnnStatus(env));
+  backends.Set("cudnn", cudnnStatus(env));
+
+  Napi::Object result = Napi::Object::New(env);
+  result.Set("addonVersion", DECONV_VERSION);
+  // The Node-API version this binary targets, i.e. the oldest runtime API it
+  // needs; not the (possibly newer) version of the running Node.
+  result.Set("napiVersion", NAPI_VERSION);
+  result.Set("compiler", compilerDescription());
+  result.Set("backends", backends);
+  return result;
+}
+
+}  // namespace deconv::napi
