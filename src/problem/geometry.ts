@@ -60,16 +60,15 @@ export function tfForwardWindow(
 
 /**
  * ONNX ConvTranspose: how an output size (given, or implied by auto_pad SAME_*) turns into pads.
- * total = s·(in − 1) + output_padding + (k − 1)·d + 1 − out; SAME_UPPER puts the odd unit at the
- * end, NOTSET and SAME_LOWER at the beginning (the operator's specification). A negative total
- * (an output larger than the full one) adds positions at the end that no input reaches, as
- * ONNX Runtime and the ONNX test `convtranspose_output_shape` do.
+ * total = s·(in − 1) + output_padding + (k − 1)·d + 1 − out; SAME_UPPER: begin = ⌊total/2⌋,
+ * end = total − begin; NOTSET and SAME_LOWER: end = ⌊total/2⌋, begin = total − end (the operator
+ * specification, with the floor division of ONNX's reference implementation). A negative total is
+ * an output larger than the full one: negative pads add positions that no input reaches.
  */
 export function onnxPadsForOutput(
   total: number,
   autoPad: 'NOTSET' | 'SAME_UPPER' | 'SAME_LOWER' | 'VALID',
 ): { begin: number; end: number } {
-  if (total <= 0) return { begin: 0, end: total };
   const half = Math.floor(total / 2);
   return autoPad === 'SAME_UPPER' ? { begin: half, end: total - half } : { begin: total - half, end: half };
 }

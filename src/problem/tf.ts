@@ -69,19 +69,26 @@ function spatialList(
   throw rangeError(argument, `an integer or a list of 1, ${rank} or ${rank + 2} integers`, value);
 }
 
+/**
+ * Padding as TF takes it. Explicit padding exists only for 2-D (tf.nn.conv2d_transpose; a single
+ * number pads every side, as in TensorFlow.js); conv1d_transpose and conv3d_transpose take only
+ * 'SAME' or 'VALID', and TF raises a TypeError for anything else.
+ */
 function parsePadding(value: unknown, rank: number, channelsLast: boolean): TfPaddingMode[] {
   const argument = 'padding';
+  const expected = rank === 2 ? `'SAME', 'VALID' or a list of ${rank + 2} [before, after] pairs` : `'SAME' or 'VALID'`;
   if (typeof value === 'string') {
     const mode = value.toUpperCase();
     if (mode === 'SAME' || mode === 'VALID') return new Array(rank).fill({ kind: mode });
-    throw rangeError(argument, `'SAME', 'VALID' or a list of ${rank + 2} [before, after] pairs`, value);
+    throw rangeError(argument, expected, value);
   }
+  if (rank !== 2) throw typeError(argument, `${expected} (explicit padding is 2-D only, as in TensorFlow)`, value);
   if (typeof value === 'number') {
     const pad = checkInt(argument, value, 0);
     return new Array(rank).fill({ kind: 'EXPLICIT', before: pad, after: pad });
   }
   if (!Array.isArray(value)) {
-    throw typeError(argument, `'SAME', 'VALID' or a list of ${rank + 2} [before, after] pairs`, value);
+    throw typeError(argument, expected, value);
   }
   if (value.length !== rank + 2) {
     throw rangeError(argument, `a list of ${rank + 2} [before, after] pairs in the data format's order`, value);
@@ -151,15 +158,13 @@ export function normalizeTfCall(call: TfCall): TfNormalized {
     }
     outChannels = channelsLast ? full[rank + 1]! : full[1]!;
     outSpatial = channelsLast ? full.slice(1, rank + 1) : full.slice(2);
-  } else if (outDims.length === rank) {
+  } else if (rank === 2 && outDims.length === rank) {
+    // conv2d_backprop_input also takes [H, W]: batch from the input, channels from the filter.
     outChannels = filterOut;
     outSpatial = outDims;
   } else {
-    throw rangeError(
-      'outputShape',
-      `${fullLength} dimensions (the full output shape in ${dataFormat} order) or ${rank} (its spatial part)`,
-      outDims,
-    );
+    const spatialToo = rank === 2 ? ` or ${rank} (its spatial part)` : '';
+    throw rangeError('outputShape', `${fullLength} dimensions (the full output shape in ${dataFormat} order)${spatialToo}`, outDims);
   }
   const channelArg = `outputShape channel dimension`;
   if (outChannels < 1 || outChannels % filterOut !== 0) {

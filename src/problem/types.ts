@@ -28,8 +28,9 @@ export interface ConvTransposeProblem {
   readonly strides: readonly number[];
   readonly dilations: readonly number[];
   /**
-   * Cropped from the start of the full ("VALID", unpadded) output; never negative (every front
-   * end puts positions that no input reaches at the end).
+   * Cropped from the start of the full ("VALID", unpadded) output. Negative when ONNX's
+   * output_shape or SAME_* asks for more than the full output: those leading positions get only
+   * the bias.
    */
   readonly padsBegin: readonly number[];
   /**
