@@ -142,7 +142,15 @@ export function normalizeOnnxCall(X: unknown, W: unknown, attrs: Record<string, 
     let begin: number;
     let end: number;
     if (requested !== undefined) {
-      ({ begin, end } = onnxPadsForOutput(full + outputPadding[i]! - requested[i]!, autoPad));
+      const total = full + outputPadding[i]! - requested[i]!;
+      // An output may outgrow the full one by less than a stride (the positions a forward
+      // convolution of it would still map onto the input, as ONNX Runtime checks); not more.
+      if (total <= -strides[i]! && rawOutputShape !== undefined) {
+        throw new RangeError(
+          `attrs.outputShape must be at most ${full + outputPadding[i]! + strides[i]! - 1} along spatial axis ${i} (the full output ${full + outputPadding[i]!} plus less than one stride ${strides[i]}), but got ${requested[i]}`,
+        );
+      }
+      ({ begin, end } = onnxPadsForOutput(total, autoPad));
     } else if (autoPad === 'VALID') {
       [begin, end] = [0, 0];
     } else {
