@@ -22,6 +22,14 @@ export interface ConvTransposeAttributes {
   /** [begin..., end...] for each spatial axis. */
   pads?: readonly number[];
   strides?: readonly number[];
+  /** ONNX's own spelling of autoPad (give one or the other). */
+  auto_pad?: OnnxAutoPad;
+  /** ONNX's own spelling of kernelShape. */
+  kernel_shape?: readonly number[];
+  /** ONNX's own spelling of outputPadding. */
+  output_padding?: readonly number[];
+  /** ONNX's own spelling of outputShape. */
+  output_shape?: readonly number[];
 }
 
 export const ONNX_ATTRIBUTES = [
