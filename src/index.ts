@@ -10,17 +10,31 @@ export {
   conv1dTranspose,
   conv2dTranspose,
   conv3dTranspose,
+  conv1dTransposeAsync,
+  conv2dTransposeAsync,
+  conv3dTransposeAsync,
   type Conv1DTransposeOptions,
   type Conv2DTransposeOptions,
   type Conv3DTransposeOptions,
   type TfConvTransposeOptions,
   type TfStrides,
 } from './ops/tf.js';
-export { convTranspose, type ConvTransposeOptions } from './ops/onnx.js';
+export { convTranspose, convTransposeAsync, type ConvTransposeOptions } from './ops/onnx.js';
+export {
+  ConvTransposePlan,
+  conv1dTransposePlan,
+  conv2dTransposePlan,
+  conv3dTransposePlan,
+  convTransposePlan,
+  type PlanRunOptions,
+} from './ops/plan.js';
+export { setNumThreads, getNumThreads, planCacheStats, setPlanCacheCapacity } from './runtime.js';
 export type { ExecutionOptions } from './ops/execute.js';
 export { backends } from './backends/registry.js';
 export type { BackendChoice, BackendInfo, BackendName } from './backends/types.js';
 export type {
+  Activation,
+  MathMode,
   ConvTransposeProblem,
   ConvTransposeAttributes,
   OnnxAutoPad,

@@ -26,20 +26,36 @@ function packageRoot(): string | undefined {
 export type AddonLoad = { ok: true; addon: unknown; path: string } | { ok: false; reason: string };
 
 /**
- * Loads `build/Release/deconv.node` from the package root, or the file named by DECONV_ADDON_PATH.
- * Never throws: a missing or broken build is a reason, not a crash.
+ * Loads the addon: DECONV_ADDON_PATH if set, else build/Release then build/Debug under the
+ * package root. Never throws: when nothing loads, the reason lists what was tried and what went
+ * wrong with each, and what to do about it.
  */
 export function loadAddon(): AddonLoad {
-  const override = process.env.DECONV_ADDON_PATH;
   const root = packageRoot();
-  const file = override || (root ? path.join(root, 'build', 'Release', 'deconv.node') : undefined);
-  if (!file) return { ok: false, reason: 'the deconv package root could not be found' };
-  if (!fs.existsSync(file)) {
-    return { ok: false, reason: `the native addon is not built (${file} does not exist; run \`npm run build:native\`)` };
+  const override = process.env.DECONV_ADDON_PATH;
+  const candidates = override
+    ? [override]
+    : root
+      ? [path.join(root, 'build', 'Release', 'deconv.node'), path.join(root, 'build', 'Debug', 'deconv.node')]
+      : [];
+  if (candidates.length === 0) return { ok: false, reason: 'the deconv package root could not be found' };
+  const failures: string[] = [];
+  for (const file of candidates) {
+    if (!fs.existsSync(file)) {
+      failures.push(`${file}: not built`);
+      continue;
+    }
+    try {
+      return { ok: true, addon: require(file) as unknown, path: file };
+    } catch (error) {
+      failures.push(`${file}: ${(error as Error).message.split('\n')[0]}`);
+    }
   }
-  try {
-    return { ok: true, addon: require(file) as unknown, path: file };
-  } catch (error) {
-    return { ok: false, reason: `the native addon at ${file} failed to load: ${(error as Error).message}` };
-  }
+  return {
+    ok: false,
+    reason:
+      `the native addon could not be loaded (${failures.join('; ')}). ` +
+      'To build it run `npm run build:native` in the package folder (it needs a C++17 compiler and ' +
+      'cmake; oneDNN is fetched on the way); `npm run build:native -- --verbose` shows the build log.',
+  };
 }

@@ -1,9 +1,10 @@
 /**
- * The native backends (oneDNN on CPUs, cuDNN on NVIDIA GPUs) as the addon reports them. Each one is
- * optional at build time and says at run time whether it can be used and, if not, why.
+ * The native addon as the backends see it: loaded once, with what it was built with. Each
+ * native backend is optional at build time and says at run time whether it can be used and why.
  */
+import { availableParallelism } from 'node:os';
 import { loadAddon } from './addon-loader.cjs';
-import type { Backend, BackendInfo } from './types.js';
+import type { ConvTransposeProblem } from '../problem/index.js';
 
 /** What the addon's buildInfo() returns. */
 export interface AddonBuildInfo {
@@ -13,14 +14,39 @@ export interface AddonBuildInfo {
   backends: Record<'onednn' | 'cudnn', { compiled: boolean; reason?: string; version?: string }>;
 }
 
-interface Addon {
+/** Opaque handle to weights packed by the oneDNN backend. */
+export type OneDnnPackedHandle = { readonly __brand: 'OneDnnPacked' };
+
+/** The addon's exports (the onednn* ones exist only in a oneDNN build). */
+export interface Addon {
   buildInfo(): AddonBuildInfo;
+  checkProblem(problem: ConvTransposeProblem): true;
+  onednnInfo?(): { version: string; isa: string; bf16: boolean; threads: number };
+  onednnRun?(p: ConvTransposeProblem, math: string, x: Float32Array, w: Float32Array, bias: Float32Array | null, y: Float32Array): void;
+  onednnRunAsync?(p: ConvTransposeProblem, math: string, x: Float32Array, w: Float32Array, bias: Float32Array | null): Promise<Float32Array>;
+  onednnPack?(p: ConvTransposeProblem, math: string, w: Float32Array, bias: Float32Array | null): OneDnnPackedHandle;
+  onednnRunPacked?(handle: OneDnnPackedHandle, x: Float32Array, y: Float32Array): void;
+  onednnRunPackedAsync?(handle: OneDnnPackedHandle, x: Float32Array): Promise<Float32Array>;
+  onednnDispose?(handle: OneDnnPackedHandle): void;
+  onednnDescribePlan?(p: ConvTransposeProblem, math: string): string;
+  setNumThreads?(threads: number): boolean;
+  getNumThreads?(): number;
+  planCacheStats?(): { size: number; capacity: number; hits: number; misses: number };
+  setPlanCacheCapacity?(capacity: number): void;
+  clearPlanCache?(): void;
+  debugAddresses?(array?: Float32Array): { array?: bigint; lastInput: bigint; lastOutput: bigint };
 }
 
-let cached: { addon?: Addon; info?: AddonBuildInfo; reason?: string } | undefined;
+export interface NativeState {
+  readonly addon?: Addon;
+  readonly info?: AddonBuildInfo;
+  readonly reason?: string;
+}
+
+let cached: NativeState | undefined;
 
 /** Loads the addon once; later calls return the same result. */
-export function nativeAddon(): { addon?: Addon; info?: AddonBuildInfo; reason?: string } {
+export function nativeAddon(): NativeState {
   if (cached) return cached;
   const load = loadAddon();
   if (!load.ok) {
@@ -29,28 +55,11 @@ export function nativeAddon(): { addon?: Addon; info?: AddonBuildInfo; reason?: 
     try {
       const addon = load.addon as Addon;
       cached = { addon, info: addon.buildInfo() };
+      // oneDNN uses every core the process may use unless OMP_NUM_THREADS says otherwise.
+      if (addon.setNumThreads && !process.env.OMP_NUM_THREADS) addon.setNumThreads(availableParallelism());
     } catch (error) {
       cached = { reason: `the native addon at ${load.path} did not report its build: ${(error as Error).message}` };
     }
   }
   return cached;
 }
-
-/** A native backend that the addon does not provide (not built, or built without it). */
-function unavailableNative(name: 'onednn' | 'cudnn'): Backend {
-  return {
-    name,
-    info(): BackendInfo {
-      const native = nativeAddon();
-      const entry = native.info?.backends[name];
-      const reason = native.reason ?? entry?.reason ?? `the native addon does not include the ${name} backend`;
-      return { name, available: false, reason };
-    },
-    convTranspose(): void {
-      throw new Error(`backend '${name}' is not available: ${this.info().reason}`);
-    },
-  };
-}
-
-export const onednnBackend: Backend = unavailableNative('onednn');
-export const cudnnBackend: Backend = unavailableNative('cudnn');

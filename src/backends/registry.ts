@@ -1,6 +1,7 @@
 /** Which backends exist, which can be used, and which one a call runs on. */
 import { describe } from '../errors.js';
-import { cudnnBackend, onednnBackend } from './native.js';
+import { cudnnBackend } from './cudnn.js';
+import { onednnBackend } from './onednn.js';
 import { tsBackend } from './ts.js';
 import { BACKEND_NAMES, type Backend, type BackendChoice, type BackendInfo } from './types.js';
 

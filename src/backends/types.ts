@@ -16,7 +16,20 @@ export interface BackendInfo {
   readonly version?: string;
 }
 
-/** A backend executes normalized problems; it does no shape inference of its own. */
+/** Weights a backend has taken over (reordered into its own layout) for repeated calls. */
+export interface PackedWeights {
+  /** Computes into `out` (exactly the output's elements). */
+  run(x: Float32Array, out: Float32Array): void;
+  /** Computes off the JS thread where the backend can; resolves with a new output array. */
+  runAsync(x: Float32Array): Promise<Float32Array>;
+  /** Frees the packed weights now (later calls throw). */
+  dispose(): void;
+}
+
+/**
+ * A backend executes normalized problems; it does no shape inference of its own. Problems with
+ * an empty input or output never reach a backend (see ops/execute.ts).
+ */
 export interface Backend {
   readonly name: BackendName;
   info(): BackendInfo;
@@ -24,11 +37,9 @@ export interface Backend {
    * Computes `problem` into `out` (exactly the output's element count, fully overwritten).
    * Inputs are read in place and never modified.
    */
-  convTranspose(
-    problem: ConvTransposeProblem,
-    x: Float32Array,
-    w: Float32Array,
-    bias: Float32Array | undefined,
-    out: Float32Array,
-  ): void;
+  convTranspose(problem: ConvTransposeProblem, x: Float32Array, w: Float32Array, bias: Float32Array | undefined, out: Float32Array): void;
+  /** The same off the JS thread where the backend can; resolves with a new output array. */
+  convTransposeAsync(problem: ConvTransposeProblem, x: Float32Array, w: Float32Array, bias: Float32Array | undefined): Promise<Float32Array>;
+  /** Takes over weights (and bias) that the caller will not change, for repeated calls. */
+  pack(problem: ConvTransposeProblem, w: Float32Array, bias: Float32Array | undefined): PackedWeights;
 }

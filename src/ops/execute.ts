@@ -1,12 +1,23 @@
 /**
- * What every op does after its front end has normalized the call: check the bias and the `out`
- * tensor against the problem, pick the backend, run it, and hand back the output tensor.
+ * What every op does after its front end has normalized the call: check the bias, the fused
+ * activation and the `out` tensor against the problem, pick the backend, run it, and hand back
+ * the output tensor. Sync, async and planned calls all go through here.
  */
+import { activate, DEFAULT_ALPHA } from '../activation.js';
 import { selectBackend, type BackendChoice } from '../backends/registry.js';
-import { checkTensor, overlaps, type CheckedTensor, type ConvTransposeProblem } from '../problem/index.js';
+import { describe } from '../errors.js';
+import {
+  checkEnum,
+  checkTensor,
+  overlaps,
+  type Activation,
+  type CheckedTensor,
+  type ConvTransposeProblem,
+  type MathMode,
+} from '../problem/index.js';
 import { Tensor, type TensorLike } from '../tensor.js';
 
-/** Options every op takes. */
+/** Options every op takes, besides its own arguments. */
 export interface ExecutionOptions {
   /** Which backend computes: 'auto' (default) picks the best available one. */
   backend?: BackendChoice;
@@ -15,62 +26,143 @@ export interface ExecutionOptions {
    * data and a Tensor viewing that same memory is returned, so a loop allocates nothing.
    */
   out?: TensorLike;
+  /** Applied to every output element after the bias, fused into the backend's kernel. */
+  activation?: Activation | 'linear';
+  /** leakyRelu's slope below zero (default 0.2) or elu's scale (default 1). */
+  alpha?: number;
+  /**
+   * Arithmetic inside the backend: 'float32' (default) or 'bf16' (bfloat16 products, float32
+   * accumulation; oneDNN on CPUs with bf16 instructions). Inputs and outputs stay float32.
+   */
+  math?: MathMode;
 }
+
+/** The option keys ExecutionOptions adds to every op. */
+export const EXECUTION_KEYS = ['backend', 'out', 'activation', 'alpha', 'math'] as const;
 
 export interface PreparedCall {
   readonly problem: ConvTransposeProblem;
   readonly input: CheckedTensor;
   readonly filters: CheckedTensor;
   readonly bias: CheckedTensor | undefined;
-  readonly out: Float32Array;
+  /** The caller's out tensor's data, when one was given. */
+  readonly out: Float32Array | undefined;
 }
 
-/** Checks bias and out against the problem and returns everything a backend needs. */
+const ACTIVATIONS = ['none', 'linear', 'relu', 'leakyRelu', 'sigmoid', 'tanh', 'elu'] as const;
+
+/** Fills in the problem's epilogue (bias, activation) and math from the options. */
+export function withEpilogue(
+  problem: ConvTransposeProblem,
+  hasBias: boolean,
+  options: Record<string, unknown>,
+  argumentPrefix: string,
+): ConvTransposeProblem {
+  const named = options.activation === undefined ? 'none' : checkEnum(`${argumentPrefix}.activation`, options.activation, ACTIVATIONS);
+  const activation: Activation = named === 'linear' ? 'none' : named;
+  let alpha = DEFAULT_ALPHA[activation];
+  if (options.alpha !== undefined) {
+    if (typeof options.alpha !== 'number') throw new TypeError(`${argumentPrefix}.alpha must be a number, but got ${describe(options.alpha)}`);
+    if (!Number.isFinite(options.alpha)) throw new RangeError(`${argumentPrefix}.alpha must be a finite number, but got ${options.alpha}`);
+    alpha = options.alpha;
+  }
+  const math = options.math === undefined ? 'float32' : checkEnum(`${argumentPrefix}.math`, options.math, ['float32', 'bf16'] as const);
+  return { ...problem, hasBias, activation, activationAlpha: alpha, math };
+}
+
+/** Checks bias, out and the epilogue options against the problem. */
 export function prepare(
   normalized: { problem: ConvTransposeProblem; input: CheckedTensor; filters: CheckedTensor },
   biasValue: unknown,
   biasArgument: string,
-  outValue: unknown,
-  outArgument: string,
+  options: Record<string, unknown>,
+  argumentPrefix: string,
 ): PreparedCall {
-  let { problem } = normalized;
   const { input, filters } = normalized;
-  let bias: CheckedTensor | undefined;
-  if (biasValue !== undefined && biasValue !== null) {
-    bias = checkTensor(biasArgument, biasValue, [1]);
-    if (bias.shape[0] !== problem.outChannels) {
-      throw new RangeError(
-        `${biasArgument} must have one value per output channel (shape [${problem.outChannels}]), but got shape [${bias.shape.join(', ')}]`,
-      );
-    }
-    problem = { ...problem, hasBias: true };
-  }
-  let out: Float32Array;
-  if (outValue !== undefined && outValue !== null) {
-    const given = checkTensor(outArgument, outValue);
-    const expected = problem.outputShape;
-    if (given.shape.length !== expected.length || given.shape.some((d, i) => d !== expected[i])) {
-      throw new RangeError(
-        `${outArgument} must have the result's shape [${expected.join(', ')}], but got [${given.shape.join(', ')}]`,
-      );
-    }
-    for (const [name, t] of [['input', input], ['filters', filters], ['bias', bias]] as const) {
-      if (t && overlaps(given.data, t.data)) {
-        throw new RangeError(`${outArgument} must not share memory with the ${name} it is computed from`);
-      }
-    }
-    out = given.data;
-  } else {
-    out = new Float32Array(problem.outputShape.reduce((a, b) => a * b, 1));
-  }
+  const bias = checkBias(normalized.problem, biasValue, biasArgument);
+  const problem = withEpilogue(normalized.problem, bias !== undefined, options, argumentPrefix);
+  const out = checkOut(problem, options.out, `${argumentPrefix}.out`, [input, filters, bias]);
   return { problem, input, filters, bias, out };
 }
 
-/** Runs a prepared call on the chosen backend and wraps the output. */
+export function checkBias(problem: ConvTransposeProblem, value: unknown, argument: string): CheckedTensor | undefined {
+  if (value === undefined || value === null) return undefined;
+  const bias = checkTensor(argument, value, [1]);
+  if (bias.shape[0] !== problem.outChannels) {
+    throw new RangeError(
+      `${argument} must have one value per output channel (shape [${problem.outChannels}]), but got shape [${bias.shape.join(', ')}]`,
+    );
+  }
+  return bias;
+}
+
+/** The caller's out tensor, checked: the result's shape, and no memory shared with the inputs. */
+export function checkOut(
+  problem: ConvTransposeProblem,
+  value: unknown,
+  argument: string,
+  inputs: readonly (CheckedTensor | undefined)[],
+): Float32Array | undefined {
+  if (value === undefined || value === null) return undefined;
+  const given = checkTensor(argument, value);
+  const expected = problem.outputShape;
+  if (given.shape.length !== expected.length || given.shape.some((d, i) => d !== expected[i])) {
+    throw new RangeError(`${argument} must have the result's shape [${expected.join(', ')}], but got [${given.shape.join(', ')}]`);
+  }
+  const names = ['input', 'filters', 'bias'];
+  inputs.forEach((t, i) => {
+    if (t && t.data.length > 0 && overlaps(given.data, t.data)) {
+      throw new RangeError(`${argument} must not share memory with the ${names[i]} it is computed from`);
+    }
+  });
+  return given.data;
+}
+
+const elements = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
+
+/**
+ * A problem no backend needs to see: an empty output, or an empty input (no channel or no
+ * position), whose output is the activated bias everywhere.
+ */
+export function degenerate(p: ConvTransposeProblem): boolean {
+  return elements(p.outputShape) === 0 || p.inChannels === 0 || p.inSpatial.some((d) => d === 0);
+}
+
+/** Output of a degenerate problem: activation(bias) (or activation(0)) at every position. */
+export function fillDegenerate(p: ConvTransposeProblem, bias: Float32Array | undefined, out: Float32Array): void {
+  const M = p.outChannels;
+  if (out.length === 0) return;
+  const spatial = out.length / (p.batch * M);
+  for (let i = 0; i < out.length; i++) {
+    const m = p.layout === 'channelsLast' ? i % M : Math.floor(i / spatial) % M;
+    out[i] = activate(p.activation, p.activationAlpha, bias ? bias[m]! : 0);
+  }
+}
+
+/** Runs a prepared call synchronously on the chosen backend. */
 export function execute(call: PreparedCall, backend: unknown): Tensor {
   const chosen = selectBackend(backend);
-  chosen.convTranspose(call.problem, call.input.data, call.filters.data, call.bias?.data, call.out);
-  return new Tensor(call.problem.outputShape, call.out);
+  const out = call.out ?? new Float32Array(elements(call.problem.outputShape));
+  if (degenerate(call.problem)) fillDegenerate(call.problem, call.bias?.data, out);
+  else chosen.convTranspose(call.problem, call.input.data, call.filters.data, call.bias?.data, out);
+  return new Tensor(call.problem.outputShape, out);
+}
+
+/** Runs a prepared call asynchronously: off the JS thread on the native backends. */
+export async function executeAsync(call: PreparedCall, backend: unknown): Promise<Tensor> {
+  const chosen = selectBackend(backend);
+  let result: Float32Array;
+  if (degenerate(call.problem)) {
+    result = call.out ?? new Float32Array(elements(call.problem.outputShape));
+    fillDegenerate(call.problem, call.bias?.data, result);
+  } else {
+    result = await chosen.convTransposeAsync(call.problem, call.input.data, call.filters.data, call.bias?.data);
+  }
+  if (call.out && call.out !== result) {
+    call.out.set(result);
+    result = call.out;
+  }
+  return new Tensor(call.problem.outputShape, result);
 }
 
 /** Prefixes errors raised while checking a call with the op's name, keeping their class. */

@@ -1,10 +1,10 @@
 /**
  * tf.nn.conv1d_transpose, conv2d_transpose and conv3d_transpose, with TensorFlow's arguments and
- * TensorFlow's rules for what they accept.
+ * TensorFlow's rules for what they accept; each with an async twin.
  */
 import { checkOptions, normalizeTfCall, type TfDataFormat1D, type TfDataFormat2D, type TfDataFormat3D, type TfPadding } from '../problem/index.js';
 import type { Tensor, TensorLike } from '../tensor.js';
-import { execute, prepare, withOpName, type ExecutionOptions } from './execute.js';
+import { EXECUTION_KEYS, execute, executeAsync, prepare, withOpName, type ExecutionOptions, type PreparedCall } from './execute.js';
 
 /** Options of the TF-style ops. */
 export interface TfConvTransposeOptions<Format extends string> extends ExecutionOptions {
@@ -23,42 +23,52 @@ export type Conv3DTransposeOptions = TfConvTransposeOptions<TfDataFormat3D>;
 /** Strides: one int, one per spatial dimension, or rank + 2 with 1 at batch and channels. */
 export type TfStrides = number | readonly number[];
 
-const OPTION_KEYS = ['dataFormat', 'dilations', 'backend', 'bias', 'out'] as const;
+export const TF_OPTION_KEYS = ['dataFormat', 'dilations', 'bias', ...EXECUTION_KEYS] as const;
 
-function tfConvTranspose(
-  op: string,
-  rank: 1 | 2 | 3,
-  input: TensorLike,
-  filters: TensorLike,
-  outputShape: readonly number[],
-  strides: TfStrides,
-  padding: TfPadding,
-  options: TfConvTransposeOptions<string> | undefined,
-): Tensor {
-  return withOpName(op, () => {
-    const opts = checkOptions('options', options, OPTION_KEYS);
-    const normalized = normalizeTfCall({
-      rank,
-      input,
-      filters,
-      outputShape,
-      strides,
-      padding,
-      dataFormat: opts.dataFormat,
-      dilations: opts.dilations,
-    });
-    const call = prepare(normalized, opts.bias, 'options.bias', opts.out, 'options.out');
-    return execute(call, opts.backend);
+/** The arguments of a TF-style op after the input. */
+export interface TfArguments {
+  readonly filters: TensorLike;
+  readonly outputShape: readonly number[];
+  readonly strides: TfStrides;
+  readonly padding: TfPadding;
+  readonly options: TfConvTransposeOptions<string> | undefined;
+}
+
+/** Checks a TF-style call (input may be a ShapeOnly for plans) and prepares it. */
+export function prepareTf(rank: 1 | 2 | 3, input: unknown, args: TfArguments): { call: PreparedCall; options: Record<string, unknown> } {
+  const options = checkOptions('options', args.options, TF_OPTION_KEYS);
+  const normalized = normalizeTfCall({
+    rank,
+    input,
+    filters: args.filters,
+    outputShape: args.outputShape,
+    strides: args.strides,
+    padding: args.padding,
+    dataFormat: options.dataFormat,
+    dilations: options.dilations,
   });
+  return { call: prepare(normalized, options.bias, 'options.bias', options, 'options'), options };
+}
+
+function run(op: string, rank: 1 | 2 | 3, input: TensorLike, args: TfArguments): Tensor {
+  return withOpName(op, () => {
+    const { call, options } = prepareTf(rank, input, args);
+    return execute(call, options.backend);
+  });
+}
+
+async function runAsync(op: string, rank: 1 | 2 | 3, input: TensorLike, args: TfArguments): Promise<Tensor> {
+  const { call, options } = withOpName(op, () => prepareTf(rank, input, args));
+  return executeAsync(call, options.backend);
 }
 
 /**
  * The transpose of a 1-D convolution, as `tf.nn.conv1d_transpose`.
  * @param input `[N, W, C]` (NWC) or `[N, C, W]` (NCW); `[W, C]` / `[C, W]` for a single example.
  * @param filters `[KW, M/groups, C]`.
- * @param outputShape the full output shape (`[N, W, M]` in NWC), or its spatial part `[W]`.
+ * @param outputShape the full output shape (`[N, W, M]` in NWC).
  * @param strides one int, `[s]` or `[1, s, 1]` (data format order).
- * @param padding `'SAME'` (default), `'VALID'`, or explicit `[[0, 0], [left, right], [0, 0]]`.
+ * @param padding `'SAME'` (default) or `'VALID'`.
  */
 export function conv1dTranspose(
   input: TensorLike,
@@ -68,7 +78,7 @@ export function conv1dTranspose(
   padding: TfPadding = 'SAME',
   options?: Conv1DTransposeOptions,
 ): Tensor {
-  return tfConvTranspose('conv1dTranspose', 1, input, filters, outputShape, strides, padding, options);
+  return run('conv1dTranspose', 1, input, { filters, outputShape, strides, padding, options });
 }
 
 /**
@@ -89,16 +99,16 @@ export function conv2dTranspose(
   padding: TfPadding = 'SAME',
   options?: Conv2DTransposeOptions,
 ): Tensor {
-  return tfConvTranspose('conv2dTranspose', 2, input, filters, outputShape, strides, padding, options);
+  return run('conv2dTranspose', 2, input, { filters, outputShape, strides, padding, options });
 }
 
 /**
  * The transpose of a 3-D convolution, as `tf.nn.conv3d_transpose`.
  * @param input `[N, D, H, W, C]` (NDHWC) or `[N, C, D, H, W]` (NCDHW); rank 4 for one example.
  * @param filters `[KD, KH, KW, M/groups, C]`.
- * @param outputShape the full output shape in the data format's order, or `[D, H, W]`.
+ * @param outputShape the full output shape in the data format's order.
  * @param strides one int, 3 ints, or 5 with 1 at batch and channels.
- * @param padding `'SAME'` (default), `'VALID'`, or 5 explicit `[before, after]` pairs.
+ * @param padding `'SAME'` (default) or `'VALID'`.
  */
 export function conv3dTranspose(
   input: TensorLike,
@@ -108,5 +118,41 @@ export function conv3dTranspose(
   padding: TfPadding = 'SAME',
   options?: Conv3DTransposeOptions,
 ): Tensor {
-  return tfConvTranspose('conv3dTranspose', 3, input, filters, outputShape, strides, padding, options);
+  return run('conv3dTranspose', 3, input, { filters, outputShape, strides, padding, options });
+}
+
+/** conv1dTranspose off the JS thread (native backends); inputs are snapshotted at the call. */
+export function conv1dTransposeAsync(
+  input: TensorLike,
+  filters: TensorLike,
+  outputShape: readonly number[],
+  strides: TfStrides,
+  padding: TfPadding = 'SAME',
+  options?: Conv1DTransposeOptions,
+): Promise<Tensor> {
+  return runAsync('conv1dTranspose', 1, input, { filters, outputShape, strides, padding, options });
+}
+
+/** conv2dTranspose off the JS thread (native backends); inputs are snapshotted at the call. */
+export function conv2dTransposeAsync(
+  input: TensorLike,
+  filters: TensorLike,
+  outputShape: readonly number[],
+  strides: TfStrides,
+  padding: TfPadding = 'SAME',
+  options?: Conv2DTransposeOptions,
+): Promise<Tensor> {
+  return runAsync('conv2dTranspose', 2, input, { filters, outputShape, strides, padding, options });
+}
+
+/** conv3dTranspose off the JS thread (native backends); inputs are snapshotted at the call. */
+export function conv3dTransposeAsync(
+  input: TensorLike,
+  filters: TensorLike,
+  outputShape: readonly number[],
+  strides: TfStrides,
+  padding: TfPadding = 'SAME',
+  options?: Conv3DTransposeOptions,
+): Promise<Tensor> {
+  return runAsync('conv3dTranspose', 3, input, { filters, outputShape, strides, padding, options });
 }

@@ -11,6 +11,16 @@ import type { TensorLike } from '../tensor.js';
  */
 export const MAX_ELEMENTS = 2 ** 31 - 1;
 
+const EMPTY = new Float32Array(0);
+
+/**
+ * Stands for a tensor of which only the shape is known yet (a plan is made for an input shape
+ * before any input exists). checkTensor validates its shape and gives it no data.
+ */
+export class ShapeOnly {
+  constructor(readonly shape: unknown) {}
+}
+
 /** A validated tensor: shape copied into a plain array, data the caller's own Float32Array. */
 export interface CheckedTensor {
   readonly shape: number[];
@@ -53,6 +63,14 @@ export function checkShape(argument: string, shape: unknown): number[] {
  * the shape, and (when given) that its rank is one of `ranks`.
  */
 export function checkTensor(argument: string, value: unknown, ranks?: readonly number[]): CheckedTensor {
+  if (value instanceof ShapeOnly) {
+    const shape = checkShape(`${argument} shape`, value.shape);
+    if (ranks && !ranks.includes(shape.length)) {
+      throw new RangeError(`${argument} shape must have ${ranks.join(' or ')} dimensions, but got [${shape.join(', ')}]`);
+    }
+    checkedProduct(argument, shape);
+    return { shape, data: EMPTY };
+  }
   if (!isPlainObject(value)) {
     throw typeError(argument, 'a tensor { shape: number[], data: Float32Array }', value);
   }

@@ -191,6 +191,9 @@ export function normalizeOnnxCall(X: unknown, W: unknown, attrs: Record<string, 
     layout: 'channelsFirst',
     filterLayout: 'inOutSpatial',
     hasBias: false,
+    activation: 'none',
+    activationAlpha: 0,
+    math: 'float32',
     outputShape: [batch, outChannels, ...outSpatial],
   };
   return { problem, input, filters };

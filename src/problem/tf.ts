@@ -216,6 +216,9 @@ export function normalizeTfCall(call: TfCall): TfNormalized {
     layout: channelsLast ? 'channelsLast' : 'channelsFirst',
     filterLayout: 'spatialOutIn',
     hasBias: false,
+    activation: 'none',
+    activationAlpha: 0,
+    math: 'float32',
     outputShape: unbatched ? fullOut.slice(1) : fullOut,
   };
   return { problem, input, filters };

@@ -8,6 +8,10 @@
  * for every input position i and kernel tap k whose target lies inside [0, outSpatial); then
  * `bias[m]` is added to every output element of channel m.
  */
+/** The elementwise functions a transposed convolution can apply to its output. */
+export type Activation = 'none' | 'relu' | 'leakyRelu' | 'sigmoid' | 'tanh' | 'elu';
+export type MathMode = 'float32' | 'bf16';
+
 export interface ConvTransposeProblem {
   /** Number of spatial dimensions: 1, 2 or 3. */
   readonly rank: 1 | 2 | 3;
@@ -50,6 +54,12 @@ export interface ConvTransposeProblem {
   readonly filterLayout: 'spatialOutIn' | 'inOutSpatial';
   /** Whether a bias of M values is added. */
   readonly hasBias: boolean;
+  /** Applied to every output element after the bias (fused into the backend's kernel). */
+  readonly activation: Activation;
+  /** leakyRelu's slope below zero, elu's scale; unused otherwise. */
+  readonly activationAlpha: number;
+  /** Arithmetic inside the backend: float32, or bf16 with float32 accumulation (oneDNN only). */
+  readonly math: MathMode;
   /** The shape of the output tensor as the front end reports it (already in its layout). */
   readonly outputShape: readonly number[];
 }

@@ -1,0 +1,21 @@
+/** The cuDNN backend's place: reported unavailable (with the addon's reason) until it is built. */
+import { nativeAddon } from './native.js';
+import type { Backend, BackendInfo } from './types.js';
+
+function info(): BackendInfo {
+  const native = nativeAddon();
+  const reason = native.reason ?? native.info?.backends.cudnn.reason ?? 'the native addon does not include the cuDNN backend';
+  return { name: 'cudnn', available: false, reason };
+}
+
+function unavailable(): never {
+  throw new Error(`backend 'cudnn' is not available: ${info().reason}`);
+}
+
+export const cudnnBackend: Backend = {
+  name: 'cudnn',
+  info,
+  convTranspose: unavailable,
+  convTransposeAsync: async () => unavailable(),
+  pack: unavailable,
+};

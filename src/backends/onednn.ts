@@ -1,0 +1,45 @@
+/**
+ * The oneDNN backend: deconvolution primitives on the CPU, through the addon. Sync calls read
+ * the caller's arrays in place and write the caller's output; async calls run on the addon's
+ * compute thread, one after another, each using all of oneDNN's threads.
+ */
+import { nativeAddon, type Addon } from './native.js';
+import type { Backend, BackendInfo, PackedWeights } from './types.js';
+
+type OneDnnAddon = Required<Pick<Addon, 'onednnRun' | 'onednnRunAsync' | 'onednnPack' | 'onednnRunPacked' | 'onednnRunPackedAsync' | 'onednnDispose' | 'onednnInfo'>>;
+
+function info(): BackendInfo {
+  const native = nativeAddon();
+  if (!native.addon || !native.info) return { name: 'onednn', available: false, reason: native.reason ?? 'the native addon is not loaded' };
+  const entry = native.info.backends.onednn;
+  if (!entry.compiled || !native.addon.onednnRun) {
+    return { name: 'onednn', available: false, reason: entry.reason ?? 'the native addon was built without oneDNN' };
+  }
+  return { name: 'onednn', available: true, version: native.addon.onednnInfo?.().version ?? entry.version };
+}
+
+function addon(): OneDnnAddon {
+  const native = nativeAddon();
+  if (!native.addon?.onednnRun) throw new Error(`backend 'onednn' is not available: ${info().reason}`);
+  return native.addon as OneDnnAddon;
+}
+
+export const onednnBackend: Backend = {
+  name: 'onednn',
+  info,
+  convTranspose(p, x, w, bias, out) {
+    addon().onednnRun(p, p.math, x, w, bias ?? null, out);
+  },
+  convTransposeAsync(p, x, w, bias) {
+    return addon().onednnRunAsync(p, p.math, x, w, bias ?? null);
+  },
+  pack(p, w, bias): PackedWeights {
+    const a = addon();
+    const handle = a.onednnPack(p, p.math, w, bias ?? null);
+    return {
+      run: (x, out) => a.onednnRunPacked(handle, x, out),
+      runAsync: (x) => a.onednnRunPackedAsync(handle, x),
+      dispose: () => a.onednnDispose(handle),
+    };
+  },
+};

@@ -1,0 +1,173 @@
+/**
+ * Plans: a transposed convolution fixed to one input shape and one set of weights, for calls that
+ * repeat (a layer's forward pass, server-side inference). The backend's primitive is built and the
+ * weights are taken over (reordered into the backend's layout, once) when the plan is made; each
+ * run then only binds the input and the output. The caller promises not to need later changes to
+ * the filters it passed: the plan keeps its own packed copy.
+ */
+import { selectBackend } from '../backends/registry.js';
+import type { BackendName, PackedWeights } from '../backends/types.js';
+import { checkOptions, checkTensor, ShapeOnly, type ConvTransposeProblem, type TfPadding } from '../problem/index.js';
+import { Tensor, type TensorLike } from '../tensor.js';
+import { checkOut, degenerate, fillDegenerate, withOpName, type PreparedCall } from './execute.js';
+import { prepareOnnx, type ConvTransposeOptions } from './onnx.js';
+import { prepareTf, type Conv1DTransposeOptions, type Conv2DTransposeOptions, type Conv3DTransposeOptions, type TfStrides } from './tf.js';
+
+/** Where a planned run writes. */
+export interface PlanRunOptions {
+  /** A preallocated output of the plan's output shape. */
+  out?: TensorLike;
+}
+
+export class ConvTransposePlan {
+  /** The normalized problem the plan computes. */
+  readonly problem: ConvTransposeProblem;
+  /** The backend it runs on. */
+  readonly backend: BackendName;
+  /** The input shape it was made for. */
+  readonly inputShape: readonly number[];
+  /** The shape of its results. */
+  readonly outputShape: readonly number[];
+  readonly #op: string;
+  readonly #bias: Float32Array | undefined;
+  #packed: PackedWeights | undefined;
+
+  /** @internal Use the plan functions (`conv2dTransposePlan`, `convTransposePlan`, ...). */
+  constructor(op: string, call: PreparedCall, backend: unknown) {
+    const chosen = selectBackend(backend);
+    this.#op = op;
+    this.problem = call.problem;
+    this.backend = chosen.name;
+    this.inputShape = Object.freeze([...call.input.shape]);
+    this.outputShape = call.problem.outputShape;
+    this.#bias = call.bias?.data.slice();
+    this.#packed = degenerate(call.problem) ? undefined : chosen.pack(call.problem, call.filters.data, call.bias?.data);
+  }
+
+  #checkInput(input: unknown): Float32Array {
+    const x = checkTensor('input', input);
+    if (x.shape.length !== this.inputShape.length || x.shape.some((d, i) => d !== this.inputShape[i])) {
+      throw new RangeError(`input must have the plan's input shape [${this.inputShape.join(', ')}], but got [${x.shape.join(', ')}]`);
+    }
+    return x.data;
+  }
+
+  #live(): PackedWeights | undefined {
+    if (this.#disposed) throw new Error('this plan was disposed');
+    return this.#packed;
+  }
+
+  #disposed = false;
+
+  /** Computes the plan for `input` (of the plan's input shape). */
+  run(input: TensorLike, options?: PlanRunOptions): Tensor {
+    return withOpName(this.#op, () => {
+      const opts = checkOptions('options', options, ['out']);
+      const x = this.#checkInput(input);
+      const packed = this.#live();
+      const out = checkOut(this.problem, opts.out, 'options.out', [{ shape: [...this.inputShape], data: x }]) ?? new Float32Array(this.#size());
+      if (packed) packed.run(x, out);
+      else fillDegenerate(this.problem, this.#bias, out);
+      return new Tensor(this.outputShape, out);
+    });
+  }
+
+  /** The same off the JS thread on the native backends (the input is snapshotted at the call). */
+  async runAsync(input: TensorLike, options?: PlanRunOptions): Promise<Tensor> {
+    const { x, out, packed } = withOpName(this.#op, () => {
+      const opts = checkOptions('options', options, ['out']);
+      const data = this.#checkInput(input);
+      return {
+        x: data,
+        out: checkOut(this.problem, opts.out, 'options.out', [{ shape: [...this.inputShape], data }]),
+        packed: this.#live(),
+      };
+    });
+    let result: Float32Array;
+    if (packed) {
+      result = await packed.runAsync(x);
+    } else {
+      result = new Float32Array(this.#size());
+      fillDegenerate(this.problem, this.#bias, result);
+    }
+    if (out) {
+      out.set(result);
+      result = out;
+    }
+    return new Tensor(this.outputShape, result);
+  }
+
+  /** Frees the packed weights now instead of at garbage collection. Later runs throw. */
+  dispose(): void {
+    if (this.#disposed) return;
+    this.#disposed = true;
+    this.#packed?.dispose();
+    this.#packed = undefined;
+  }
+
+  #size(): number {
+    return this.outputShape.reduce((a, b) => a * b, 1);
+  }
+}
+
+function tfPlan(
+  op: string,
+  rank: 1 | 2 | 3,
+  inputShape: readonly number[],
+  filters: TensorLike,
+  outputShape: readonly number[],
+  strides: TfStrides,
+  padding: TfPadding,
+  options: Conv2DTransposeOptions | Conv1DTransposeOptions | Conv3DTransposeOptions | undefined,
+): ConvTransposePlan {
+  return withOpName(op, () => {
+    if (options && 'out' in options) throw new TypeError('options.out belongs to a plan\'s run(), not to the plan');
+    const { call, options: opts } = prepareTf(rank, new ShapeOnly(inputShape), { filters, outputShape, strides, padding, options });
+    return new ConvTransposePlan(op, call, opts.backend);
+  });
+}
+
+/** A plan for conv1dTranspose with a fixed input shape and filters (see ConvTransposePlan). */
+export function conv1dTransposePlan(
+  inputShape: readonly number[],
+  filters: TensorLike,
+  outputShape: readonly number[],
+  strides: TfStrides,
+  padding: TfPadding = 'SAME',
+  options?: Conv1DTransposeOptions,
+): ConvTransposePlan {
+  return tfPlan('conv1dTranspose', 1, inputShape, filters, outputShape, strides, padding, options);
+}
+
+/** A plan for conv2dTranspose with a fixed input shape and filters (see ConvTransposePlan). */
+export function conv2dTransposePlan(
+  inputShape: readonly number[],
+  filters: TensorLike,
+  outputShape: readonly number[],
+  strides: TfStrides,
+  padding: TfPadding = 'SAME',
+  options?: Conv2DTransposeOptions,
+): ConvTransposePlan {
+  return tfPlan('conv2dTranspose', 2, inputShape, filters, outputShape, strides, padding, options);
+}
+
+/** A plan for conv3dTranspose with a fixed input shape and filters (see ConvTransposePlan). */
+export function conv3dTransposePlan(
+  inputShape: readonly number[],
+  filters: TensorLike,
+  outputShape: readonly number[],
+  strides: TfStrides,
+  padding: TfPadding = 'SAME',
+  options?: Conv3DTransposeOptions,
+): ConvTransposePlan {
+  return tfPlan('conv3dTranspose', 3, inputShape, filters, outputShape, strides, padding, options);
+}
+
+/** A plan for ONNX ConvTranspose with a fixed X shape, W and B (see ConvTransposePlan). */
+export function convTransposePlan(xShape: readonly number[], W: TensorLike, B?: TensorLike | null, attrs?: ConvTransposeOptions): ConvTransposePlan {
+  return withOpName('convTranspose', () => {
+    if (attrs && 'out' in attrs) throw new TypeError('attrs.out belongs to a plan\'s run(), not to the plan');
+    const { call, options } = prepareOnnx(new ShapeOnly(xShape), W, B, attrs);
+    return new ConvTransposePlan('convTranspose', call, options.backend);
+  });
+}
