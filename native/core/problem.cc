@@ -74,7 +74,6 @@ void Problem::validate() const {
     requireAtLeast(kernel[i], 1, field("kernel", i));
     requireAtLeast(strides[i], 1, field("strides", i));
     requireAtLeast(dilations[i], 1, field("dilations", i));
-    requireAtLeast(padsBegin[i], 0, field("padsBegin", i));
 
     const int64_t full = fullOutputSize(i);
     const int64_t expected =

@@ -11,7 +11,8 @@
 // per spatial dim, then crops padsBegin from the start and padsEnd from the
 // end. A negative padsEnd therefore means extra output at the end (ONNX
 // output_padding, or TF output_shape rounding up), which receives no input
-// contribution, only bias. padsBegin is never negative.
+// contribution, only bias. A negative padsBegin likewise adds output at the
+// start (ONNX output_shape / SAME_* larger than the full output).
 //
 // Entries of the spatial arrays past `rank` are kept neutral (sizes 1, pads 0)
 // so that a backend that only works in 3-D (or needs 4-D/5-D descriptors, like
@@ -40,6 +41,9 @@ enum class FilterLayout {
   InOutSpatial,  // ONNX: [inChannels, outChannels/groups, kernel...]
 };
 
+// Elementwise function applied after the bias.
+enum class Activation { None, Relu, LeakyRelu, Sigmoid, Tanh, Elu };
+
 struct Problem {
   int rank = 0;             // number of spatial dims, 1..3
   int64_t batch = 0;        // N
@@ -52,12 +56,16 @@ struct Problem {
   SpatialDims kernel{1, 1, 1};
   SpatialDims strides{1, 1, 1};
   SpatialDims dilations{1, 1, 1};
-  SpatialDims padsBegin{0, 0, 0};  // cropped from the start of the full output, >= 0
+  SpatialDims padsBegin{0, 0, 0};  // cropped from the start of the full output; < 0 adds output
   SpatialDims padsEnd{0, 0, 0};    // cropped from the end; < 0 adds output
 
   Layout layout = Layout::ChannelsLast;
   FilterLayout filterLayout = FilterLayout::SpatialOutIn;
   bool hasBias = false;  // bias, when present, has outChannels elements
+
+  // Applied to every output element after the bias (a fused post-op).
+  Activation activation = Activation::None;
+  float activationAlpha = 0.f;  // leakyRelu's slope for x < 0, elu's scale
 
   // Checks that the fields describe one well-defined computation: counts are
   // positive, groups divide both channel counts, and each outSpatial[i] equals

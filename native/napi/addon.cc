@@ -14,6 +14,9 @@
 #include "build_info.h"
 #include "guard.h"
 #include "problem_from_js.h"
+#if defined(DECONV_WITH_ONEDNN)
+#include "onednn_binding.h"
+#endif
 
 namespace deconv::napi {
 
@@ -35,6 +38,9 @@ Napi::Value checkProblem(const Napi::CallbackInfo& info) {
 Napi::Object init(Napi::Env env, Napi::Object exports) {
   exports.Set("buildInfo", Napi::Function::New(env, Guarded<buildInfo>, "buildInfo"));
   exports.Set("checkProblem", Napi::Function::New(env, Guarded<checkProblem>, "checkProblem"));
+#if defined(DECONV_WITH_ONEDNN)
+  registerOneDnn(env, exports);
+#endif
   return exports;
 }
 

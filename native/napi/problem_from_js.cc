@@ -113,6 +113,24 @@ bool readBoolean(const Napi::Object& object, const std::string& name) {
 
 }  // namespace
 
+namespace {
+
+Activation readActivation(const Napi::Object& object) {
+  Napi::Value value = object.Get("activation");
+  if (value.IsUndefined()) return Activation::None;
+  if (!value.IsString()) throw typeError("problem.activation must be a string, got " + jsTypeName(value));
+  const std::string name = value.As<Napi::String>().Utf8Value();
+  if (name == "none" || name == "linear") return Activation::None;
+  if (name == "relu") return Activation::Relu;
+  if (name == "leakyRelu") return Activation::LeakyRelu;
+  if (name == "sigmoid") return Activation::Sigmoid;
+  if (name == "tanh") return Activation::Tanh;
+  if (name == "elu") return Activation::Elu;
+  throw rangeError("problem.activation must be one of 'none', 'relu', 'leakyRelu', 'sigmoid', 'tanh', 'elu', got '" + name + "'");
+}
+
+}  // namespace
+
 Problem problemFromJs(const Napi::Value& value) {
   // IsObject() is false for null; arrays pass here and fail on their fields.
   if (!value.IsObject() || value.IsFunction()) {
@@ -144,6 +162,12 @@ Problem problemFromJs(const Napi::Value& value) {
   problem.layout = readLayout(object);
   problem.filterLayout = readFilterLayout(object);
   problem.hasBias = readBoolean(object, "hasBias");
+  problem.activation = readActivation(object);
+  if (problem.activation != Activation::None) {
+    Napi::Value alpha = requireField(object, "activationAlpha", "a number");
+    if (!alpha.IsNumber()) throw typeError("problem.activationAlpha must be a number, got " + jsTypeName(alpha));
+    problem.activationAlpha = alpha.As<Napi::Number>().FloatValue();
+  }
   return problem;
 }
 

@@ -24,10 +24,11 @@
  * onnx/backend/test/data/node/ hold the same numbers as the .py file.)
  */
 import { describe, it } from 'vitest';
+import { backendsUnderTest } from '../helpers/backends.js';
 import { convTranspose } from '../../src/index.js';
 import { arange, expectClose, expectThrows, fill, random, referenceConvTranspose, repeat, t, type T } from './util.js';
 
-const backend = 'ts' as const;
+for (const backend of backendsUnderTest()) describe(`backend ${backend}`, () => {
 
 /** Runs a case with the node's own (snake_case) attribute names and with camelCase ones. */
 const SPELLINGS = ['onnx (snake_case)', 'camelCase'] as const;
@@ -464,4 +465,5 @@ describe('ONNX ConvTranspose spec rules (onnx/defs/nn/defs.cc, ConvTranspose doc
       expectThrows(() => convTranspose(X, W, t([3], [1, 2, 3]), { backend }), RangeError, /\bB\b/);
     });
   });
+});
 });

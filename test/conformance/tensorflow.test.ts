@@ -34,6 +34,7 @@
  *   nested lists) as input and filters; they are ported with Float32Array tensors of the same shapes.
  */
 import { describe, it } from 'vitest';
+import { backendsUnderTest } from '../helpers/backends.js';
 import { conv1dTranspose, conv2dTranspose, conv3dTranspose } from '../../src/index.js';
 import {
   arange,
@@ -51,7 +52,7 @@ import {
   type T,
 } from './util.js';
 
-const backend = 'ts' as const;
+for (const backend of backendsUnderTest()) describe(`backend ${backend}`, () => {
 
 /**
  * The expected output of an all-ones input and filter: the value at a spatial position, the same
@@ -380,4 +381,5 @@ describe('atrous_conv2d_test.py (AtrousConv2DTransposeTest)', () => {
       /outputShape|dilations/,
     );
   });
+});
 });

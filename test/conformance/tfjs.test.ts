@@ -1,6 +1,6 @@
 /**
  * Conformance: TensorFlow.js's tf.conv2dTranspose / tf.conv3dTranspose (`conv2dTranspose`,
- * `conv3dTranspose`, backend 'ts').
+ * `conv3dTranspose`, on every available backend: 'ts' always, 'onednn' and 'cudnn' where built).
  *
  * Sources (read, not copied; every case re-expressed here with the source's numbers):
  * - tensorflow/tfjs  tfjs-core/src/ops/conv2d_transpose_test.ts  (describe 'conv2dTranspose')
@@ -42,10 +42,11 @@
  *   autodiff here; the values are checked through linearity as described above.
  */
 import { describe, expect, it } from 'vitest';
+import { backendsUnderTest } from '../helpers/backends.js';
 import { conv2dTranspose, conv3dTranspose } from '../../src/index.js';
 import { expectClose, expectThrows, size, t, type T } from './util.js';
 
-const backend = 'ts' as const;
+for (const backend of backendsUnderTest()) describe(`backend ${backend}`, () => {
 
 /** Sum of every element. */
 const total = (y: { data: ArrayLike<number> }) => Array.from(y.data).reduce((a, b) => a + b, 0);
@@ -249,4 +250,5 @@ describe('conv3d_transpose_test.ts', () => {
     expectClose(y, [2, 2, 2, 2, 1], [10, 8, 16, 14, 2, 4, 12, 6, 15, 12, 24, 21, 3, 6, 18, 9]);
     expect(y.dtype).toBe('float32');
   });
+});
 });

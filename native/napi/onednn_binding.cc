@@ -1,0 +1,312 @@
+// JS ⇄ oneDNN: sync calls read the caller's Float32Arrays in place and write the caller's output;
+// async calls snapshot their inputs (JS may change or transfer a buffer while the call is in
+// flight) and return a fresh output buffer that the compute thread filled.
+#include "onednn_binding.h"
+
+// Compiled only into a oneDNN build (the build files compile every napi/*.cc).
+#if defined(DECONV_WITH_ONEDNN)
+
+#include <atomic>
+#include <cstring>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "../core/error.h"
+#include "../onednn/context.h"
+#include "../onednn/library.h"
+#include "../onednn/plan_cache.h"
+#include "async_bridge.h"
+#include "compute_queue.h"
+#include "guard.h"
+#include "problem_from_js.h"
+
+namespace deconv::napi {
+
+namespace {
+
+using onednn::DeconvPlan;
+using onednn::MathMode;
+using onednn::PackedWeights;
+using onednn::PlanCache;
+
+// The pointers the last sync call computed from, for tests that prove nothing was copied.
+std::atomic<const void*> lastInput{nullptr};
+std::atomic<const void*> lastOutput{nullptr};
+
+// A Float32Array argument of exactly `expected` elements; null/undefined allowed when optional.
+const float* floatData(const Napi::Value& value, const char* name, int64_t expected, bool optional = false) {
+  if (optional && (value.IsNull() || value.IsUndefined())) return nullptr;
+  if (!value.IsTypedArray() || value.As<Napi::TypedArray>().TypedArrayType() != napi_float32_array) {
+    throw typeError(std::string(name) + " must be a Float32Array");
+  }
+  auto array = value.As<Napi::Float32Array>();
+  if (static_cast<int64_t>(array.ElementLength()) != expected) {
+    throw rangeError(std::string(name) + " must have " + std::to_string(expected) + " elements, got " +
+                     std::to_string(array.ElementLength()));
+  }
+  return array.Data();
+}
+
+float* mutableFloatData(const Napi::Value& value, const char* name, int64_t expected) {
+  return const_cast<float*>(floatData(value, name, expected));
+}
+
+MathMode mathFrom(const Napi::Value& value) {
+  if (value.IsUndefined() || value.IsNull()) return MathMode::Float32;
+  const std::string name = value.ToString().Utf8Value();
+  if (name == "float32") return MathMode::Float32;
+  if (name == "bf16") {
+    if (!onednn::hasBf16Support()) {
+      throw Error(ErrorKind::Error, std::string("bf16 math needs a CPU with AVX512-BF16, AVX2-VNNI-2 or AMX; this one offers ") +
+                                        onednn::cpuIsaName());
+    }
+    return MathMode::Bf16;
+  }
+  throw rangeError("math must be 'float32' or 'bf16', got '" + name + "'");
+}
+
+Problem checkedProblem(const Napi::Value& value) {
+  Problem problem = problemFromJs(value);
+  problem.validate();
+  return problem;
+}
+
+std::vector<float> snapshot(const float* data, int64_t count) {
+  return data ? std::vector<float>(data, data + count) : std::vector<float>();
+}
+
+// The result of an async call: a Float32Array over memory the compute thread filled, handed to
+// JS without a copy (V8 frees it through the finalizer).
+Napi::Value outputArray(Napi::Env env, std::vector<float>&& output) {
+  auto owned = std::make_unique<std::vector<float>>(std::move(output));
+  const std::size_t bytes = owned->size() * sizeof(float);
+  Napi::ArrayBuffer buffer;
+  if (bytes == 0) {
+    buffer = Napi::ArrayBuffer::New(env, 0);
+  } else {
+    buffer = Napi::ArrayBuffer::New(env, owned->data(), bytes,
+                                    [](Napi::Env, void*, std::vector<float>* data) { std::unique_ptr<std::vector<float>> drop(data); },
+                                    owned.get());
+    owned.release();
+  }
+  return Napi::Float32Array::New(env, bytes / sizeof(float), buffer, 0);
+}
+
+// Runs `compute` on the compute thread and settles the returned promise with its output.
+Napi::Value runAsync(Napi::Env env, int64_t outputElements, std::function<void(float*)> compute) {
+  auto deferred = std::make_shared<Napi::Promise::Deferred>(env);
+  std::shared_ptr<AsyncBridge> bridge = AsyncBridge::of(env);
+  bridge->begin(env);
+  ComputeQueue::shared().post([bridge, deferred, outputElements, compute = std::move(compute)]() mutable {
+    std::vector<float> output;
+    std::string failure;
+    ErrorKind kind = ErrorKind::Error;
+    try {
+      output.resize(static_cast<std::size_t>(outputElements));
+      compute(output.data());
+    } catch (const deconv::Error& e) {
+      failure = e.what();
+      kind = e.kind();
+    } catch (const std::bad_alloc&) {
+      failure = "deconv: out of memory in native code";
+    } catch (const std::exception& e) {
+      failure = std::string("deconv: internal error: ") + e.what();
+    }
+    bridge->finish([deferred, output = std::move(output), failure, kind](Napi::Env env) mutable {
+      if (failure.empty()) {
+        deferred->Resolve(outputArray(env, std::move(output)));
+      } else {
+        deferred->Reject(toJsError(env, Error(kind, failure)).Value());
+      }
+    });
+  });
+  return deferred->Promise();
+}
+
+// onednnRun(problem, math, x, w, bias|null, y): computes into y, synchronously.
+Napi::Value run(const Napi::CallbackInfo& info) {
+  const Problem problem = checkedProblem(info[0]);
+  const MathMode math = mathFrom(info[1]);
+  const float* x = floatData(info[2], "x", problem.inputElements());
+  const float* w = floatData(info[3], "w", problem.filterElements());
+  const float* bias = floatData(info[4], "bias", problem.biasElements(), !problem.hasBias);
+  float* y = mutableFloatData(info[5], "y", problem.outputElements());
+  if (problem.hasBias && bias == nullptr) throw typeError("bias must be a Float32Array when problem.hasBias");
+  auto plan = PlanCache::shared().get(problem, math);
+  lastInput = x;
+  lastOutput = y;
+  plan->execute(x, w, bias, y);
+  return info.Env().Undefined();
+}
+
+// onednnRunAsync(problem, math, x, w, bias|null) → Promise<Float32Array>.
+Napi::Value runAsyncEntry(const Napi::CallbackInfo& info) {
+  const Problem problem = checkedProblem(info[0]);
+  const MathMode math = mathFrom(info[1]);
+  auto x = snapshot(floatData(info[2], "x", problem.inputElements()), problem.inputElements());
+  auto w = snapshot(floatData(info[3], "w", problem.filterElements()), problem.filterElements());
+  auto bias = snapshot(floatData(info[4], "bias", problem.biasElements(), !problem.hasBias), problem.biasElements());
+  if (problem.hasBias && bias.empty()) throw typeError("bias must be a Float32Array when problem.hasBias");
+  return runAsync(info.Env(), problem.outputElements(),
+                  [problem, math, x = std::move(x), w = std::move(w), bias = std::move(bias)](float* y) {
+                    auto plan = PlanCache::shared().get(problem, math);
+                    plan->execute(x.data(), w.data(), bias.empty() ? nullptr : bias.data(), y);
+                  });
+}
+
+// A plan with its weights packed once: what onednnPack returns to JS as an External.
+struct PackedPlan {
+  std::shared_ptr<const DeconvPlan> plan;
+  std::shared_ptr<const PackedWeights> weights;
+  Problem problem;
+  int64_t bytes = 0;
+};
+
+PackedPlan& packedFrom(const Napi::Value& value) {
+  if (!value.IsExternal()) throw typeError("plan must be a handle made by onednnPack");
+  PackedPlan* packed = value.As<Napi::External<PackedPlan>>().Data();
+  if (!packed->plan) throw Error(ErrorKind::Error, "this plan was disposed");
+  return *packed;
+}
+
+// onednnPack(problem, math, w, bias|null) → handle: the weights reordered once.
+Napi::Value pack(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const Problem problem = checkedProblem(info[0]);
+  const MathMode math = mathFrom(info[1]);
+  const float* w = floatData(info[2], "w", problem.filterElements());
+  const float* bias = floatData(info[3], "bias", problem.biasElements(), !problem.hasBias);
+  if (problem.hasBias && bias == nullptr) throw typeError("bias must be a Float32Array when problem.hasBias");
+  auto packed = std::make_unique<PackedPlan>();
+  packed->plan = PlanCache::shared().get(problem, math);
+  packed->weights = packed->plan->pack(w, bias);
+  packed->problem = problem;
+  packed->bytes = static_cast<int64_t>(packed->plan->packedBytes());
+  Napi::MemoryManagement::AdjustExternalMemory(env, packed->bytes);
+  auto handle = Napi::External<PackedPlan>::New(env, packed.get(), [](Napi::Env env, PackedPlan* data) {
+    std::unique_ptr<PackedPlan> owned(data);
+    if (owned->plan) Napi::MemoryManagement::AdjustExternalMemory(env, -owned->bytes);
+  });
+  packed.release();
+  return handle;
+}
+
+// onednnDispose(handle): frees the packed weights now rather than at garbage collection.
+Napi::Value dispose(const Napi::CallbackInfo& info) {
+  if (!info[0].IsExternal()) throw typeError("plan must be a handle made by onednnPack");
+  PackedPlan* packed = info[0].As<Napi::External<PackedPlan>>().Data();
+  if (packed->plan) {
+    Napi::MemoryManagement::AdjustExternalMemory(info.Env(), -packed->bytes);
+    packed->plan.reset();
+    packed->weights.reset();  // calls in flight keep their own reference
+  }
+  return info.Env().Undefined();
+}
+
+// onednnRunPacked(handle, x, y).
+Napi::Value runPacked(const Napi::CallbackInfo& info) {
+  PackedPlan& packed = packedFrom(info[0]);
+  const float* x = floatData(info[1], "x", packed.problem.inputElements());
+  float* y = mutableFloatData(info[2], "y", packed.problem.outputElements());
+  lastInput = x;
+  lastOutput = y;
+  packed.plan->execute(x, *packed.weights, y);
+  return info.Env().Undefined();
+}
+
+// onednnRunPackedAsync(handle, x) → Promise<Float32Array>.
+Napi::Value runPackedAsync(const Napi::CallbackInfo& info) {
+  PackedPlan& packed = packedFrom(info[0]);
+  auto x = snapshot(floatData(info[1], "x", packed.problem.inputElements()), packed.problem.inputElements());
+  return runAsync(info.Env(), packed.problem.outputElements(),
+                  [plan = packed.plan, weights = packed.weights, x = std::move(x)](float* y) {
+                    plan->execute(x.data(), *weights, y);
+                  });
+}
+
+Napi::Value setNumThreads(const Napi::CallbackInfo& info) {
+  if (!info[0].IsNumber()) throw typeError("threads must be a number");
+  const int threads = info[0].As<Napi::Number>().Int32Value();
+  if (threads < 1) throw rangeError("threads must be at least 1");
+  return Napi::Boolean::New(info.Env(), onednn::setNumThreads(threads));
+}
+
+Napi::Value getNumThreads(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), onednn::numThreads()); }
+
+Napi::Value planCacheStats(const Napi::CallbackInfo& info) {
+  const auto stats = PlanCache::shared().stats();
+  Napi::Object result = Napi::Object::New(info.Env());
+  result.Set("size", static_cast<double>(stats.size));
+  result.Set("capacity", static_cast<double>(stats.capacity));
+  result.Set("hits", static_cast<double>(stats.hits));
+  result.Set("misses", static_cast<double>(stats.misses));
+  return result;
+}
+
+Napi::Value setPlanCacheCapacity(const Napi::CallbackInfo& info) {
+  if (!info[0].IsNumber()) throw typeError("capacity must be a number");
+  const int64_t capacity = info[0].As<Napi::Number>().Int64Value();
+  if (capacity < 0) throw rangeError("capacity must be >= 0");
+  PlanCache::shared().setCapacity(static_cast<std::size_t>(capacity));
+  return info.Env().Undefined();
+}
+
+Napi::Value clearPlanCache(const Napi::CallbackInfo& info) {
+  PlanCache::shared().clear();
+  return info.Env().Undefined();
+}
+
+Napi::Value describePlan(const Napi::CallbackInfo& info) {
+  const Problem problem = checkedProblem(info[0]);
+  auto plan = PlanCache::shared().get(problem, mathFrom(info[1]));
+  return Napi::String::New(info.Env(), plan->implementation());
+}
+
+Napi::Value onednnInfo(const Napi::CallbackInfo& info) {
+  Napi::Object result = Napi::Object::New(info.Env());
+  result.Set("version", onednn::libraryVersion());
+  result.Set("isa", onednn::cpuIsaName());
+  result.Set("bf16", onednn::hasBf16Support());
+  result.Set("threads", onednn::numThreads());
+  return result;
+}
+
+// Address of a typed array's data and the last sync call's input and output, as BigInts.
+Napi::Value debugAddresses(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Object result = Napi::Object::New(env);
+  if (info[0].IsTypedArray()) {
+    auto array = info[0].As<Napi::TypedArray>();
+    auto base = reinterpret_cast<uintptr_t>(array.ArrayBuffer().Data()) + array.ByteOffset();
+    result.Set("array", Napi::BigInt::New(env, static_cast<uint64_t>(base)));
+  }
+  result.Set("lastInput", Napi::BigInt::New(env, static_cast<uint64_t>(reinterpret_cast<uintptr_t>(lastInput.load()))));
+  result.Set("lastOutput", Napi::BigInt::New(env, static_cast<uint64_t>(reinterpret_cast<uintptr_t>(lastOutput.load()))));
+  return result;
+}
+
+}  // namespace
+
+void registerOneDnn(Napi::Env env, Napi::Object exports) {
+  AsyncBridge::install(env);
+  auto add = [&](const char* name, Napi::Function fn) { exports.Set(name, fn); };
+  add("onednnInfo", Napi::Function::New(env, Guarded<onednnInfo>, "onednnInfo"));
+  add("onednnRun", Napi::Function::New(env, Guarded<run>, "onednnRun"));
+  add("onednnRunAsync", Napi::Function::New(env, Guarded<runAsyncEntry>, "onednnRunAsync"));
+  add("onednnPack", Napi::Function::New(env, Guarded<pack>, "onednnPack"));
+  add("onednnRunPacked", Napi::Function::New(env, Guarded<runPacked>, "onednnRunPacked"));
+  add("onednnRunPackedAsync", Napi::Function::New(env, Guarded<runPackedAsync>, "onednnRunPackedAsync"));
+  add("onednnDispose", Napi::Function::New(env, Guarded<dispose>, "onednnDispose"));
+  add("onednnDescribePlan", Napi::Function::New(env, Guarded<describePlan>, "onednnDescribePlan"));
+  add("setNumThreads", Napi::Function::New(env, Guarded<setNumThreads>, "setNumThreads"));
+  add("getNumThreads", Napi::Function::New(env, Guarded<getNumThreads>, "getNumThreads"));
+  add("planCacheStats", Napi::Function::New(env, Guarded<planCacheStats>, "planCacheStats"));
+  add("setPlanCacheCapacity", Napi::Function::New(env, Guarded<setPlanCacheCapacity>, "setPlanCacheCapacity"));
+  add("clearPlanCache", Napi::Function::New(env, Guarded<clearPlanCache>, "clearPlanCache"));
+  add("debugAddresses", Napi::Function::New(env, Guarded<debugAddresses>, "debugAddresses"));
+}
+
+}  // namespace deconv::napi
+
+#endif  // DECONV_WITH_ONEDNN

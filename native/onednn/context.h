@@ -1,0 +1,32 @@
+// The oneDNN CPU engine, per-thread streams and scratch memory, and the thread count.
+#pragma once
+
+#include <dnnl.hpp>
+
+#include <cstddef>
+
+namespace deconv::onednn {
+
+// The process-wide CPU engine (oneDNN engines are thread-safe and cheap to share).
+const dnnl::engine& cpuEngine();
+
+// An in-order stream for the calling thread: CPU primitives run on the thread that executes them.
+dnnl::stream& threadStream();
+
+// Scratch memory owned by the calling thread, at least `bytes` long (grown, never shrunk).
+// Used for primitive scratchpads and per-call weight reorders, so a call allocates nothing once
+// warm. `slot` separates buffers needed at the same time.
+void* threadScratch(int slot, std::size_t bytes);
+
+// Threads used by each oneDNN call. Applied to the calling thread before each execution, since
+// OpenMP's thread count is per-thread state. Returns false when the runtime has no such control.
+bool setNumThreads(int threads);
+int numThreads();
+void applyThreadCount();
+
+// The best instruction set oneDNN uses on this CPU, e.g. "avx2", "avx512_core_bf16".
+const char* cpuIsaName();
+// Whether bf16 arithmetic has hardware support here (AVX512-BF16, AVX-VNNI-INT8/NE-CONVERT, AMX).
+bool hasBf16Support();
+
+}  // namespace deconv::onednn

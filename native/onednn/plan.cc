@@ -1,0 +1,258 @@
+#include "plan.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <string>
+#include <unordered_map>
+
+#include "../core/error.h"
+#include "context.h"
+
+namespace deconv::onednn {
+
+namespace {
+
+using dims = dnnl::memory::dims;
+using tag = dnnl::memory::format_tag;
+using dt = dnnl::memory::data_type;
+
+// Plain activation layouts by spatial rank: channels last (nwc, nhwc, ndhwc) or first.
+tag activationTag(int rank, Layout layout) {
+  const bool last = layout == Layout::ChannelsLast;
+  switch (rank) {
+    case 1: return last ? tag::nwc : tag::ncw;
+    case 2: return last ? tag::nhwc : tag::nchw;
+    default: return last ? tag::ndhwc : tag::ncdhw;
+  }
+}
+
+dims spatial(const SpatialDims& values, int rank, int64_t offset = 0) {
+  dims out;
+  for (int i = 0; i < rank; ++i) out.push_back(values[i] + offset);
+  return out;
+}
+
+dims concat(dims head, const dims& tail) {
+  head.insert(head.end(), tail.begin(), tail.end());
+  return head;
+}
+
+// The caller's weights as oneDNN sees them, without moving a byte: logical dims
+// [G,] O = M/G, I = C/G, K... with the strides of the TF or ONNX layout.
+dnnl::memory::desc userWeights(const Problem& p) {
+  const int64_t G = p.groups, Cg = p.inChannels / G, Mg = p.outChannels / G, C = p.inChannels;
+  int64_t taps = 1;
+  for (int i = 0; i < p.rank; ++i) taps *= p.kernel[i];
+  dims kernelStrides(p.rank);
+  int64_t g, o, in;
+  if (p.filterLayout == FilterLayout::SpatialOutIn) {  // [K..., Mg, C]
+    int64_t stride = Mg * C;
+    for (int i = p.rank - 1; i >= 0; --i) {
+      kernelStrides[i] = stride;
+      stride *= p.kernel[i];
+    }
+    g = Cg, o = C, in = 1;
+  } else {  // [C, Mg, K...]
+    int64_t stride = 1;
+    for (int i = p.rank - 1; i >= 0; --i) {
+      kernelStrides[i] = stride;
+      stride *= p.kernel[i];
+    }
+    g = Cg * Mg * taps, o = taps, in = Mg * taps;
+  }
+  const dims kernel = spatial(p.kernel, p.rank);
+  if (G == 1) return {concat({Mg, Cg}, kernel), dt::f32, concat({o, in}, kernelStrides)};
+  return {concat({G, Mg, Cg}, kernel), dt::f32, concat({g, o, in}, kernelStrides)};
+}
+
+dnnl::post_ops activationPostOps(const Problem& p) {
+  dnnl::post_ops ops;
+  switch (p.activation) {
+    case Activation::None: break;
+    case Activation::Relu: ops.append_eltwise(dnnl::algorithm::eltwise_relu, 0.f, 0.f); break;
+    case Activation::LeakyRelu: ops.append_eltwise(dnnl::algorithm::eltwise_relu, p.activationAlpha, 0.f); break;
+    case Activation::Sigmoid: ops.append_eltwise(dnnl::algorithm::eltwise_logistic, 0.f, 0.f); break;
+    case Activation::Tanh: ops.append_eltwise(dnnl::algorithm::eltwise_tanh, 0.f, 0.f); break;
+    case Activation::Elu: ops.append_eltwise(dnnl::algorithm::eltwise_elu, p.activationAlpha, 0.f); break;
+  }
+  return ops;
+}
+
+float activate(const Problem& p, float v) {
+  switch (p.activation) {
+    case Activation::None: return v;
+    case Activation::Relu: return v > 0.f ? v : 0.f;
+    case Activation::LeakyRelu: return v > 0.f ? v : v * p.activationAlpha;
+    case Activation::Sigmoid: return 1.f / (1.f + std::exp(-v));
+    case Activation::Tanh: return std::tanh(v);
+    case Activation::Elu: return v > 0.f ? v : p.activationAlpha * std::expm1(v);
+  }
+  return v;
+}
+
+std::string describeDnnlError(const dnnl::error& e) {
+  return std::string("oneDNN could not build a deconvolution for this problem: ") + e.what() +
+         " (status " + std::to_string(static_cast<int>(e.status)) + ")";
+}
+
+}  // namespace
+
+DeconvPlan::DeconvPlan(const Problem& problem, MathMode math) : problem_(problem) {
+  const Problem& p = problem_;
+  Problem computed = p;
+  for (int i = 0; i < p.rank; ++i) {
+    if (p.padsBegin[i] < 0) {
+      leading_[i] = -p.padsBegin[i];
+      computed.padsBegin[i] = 0;
+      computed.outSpatial[i] -= leading_[i];
+      hasBands_ = true;
+    }
+  }
+  try {
+    build(computed, math);
+  } catch (const dnnl::error& first) {
+    // Some kernels take a negative right padding (output past the full output, as
+    // output_padding makes); where none does, compute without it and fill the band here.
+    bool trimmed = false;
+    for (int i = 0; i < p.rank; ++i) {
+      if (computed.padsEnd[i] < 0) {
+        trailing_[i] = -computed.padsEnd[i];
+        computed.outSpatial[i] -= trailing_[i];
+        computed.padsEnd[i] = 0;
+        trimmed = true;
+      }
+    }
+    if (!trimmed) throw Error(ErrorKind::Error, describeDnnlError(first));
+    hasBands_ = true;
+    try {
+      build(computed, math);
+    } catch (const dnnl::error& second) {
+      throw Error(ErrorKind::Error, describeDnnlError(second));
+    }
+  }
+}
+
+void DeconvPlan::build(const Problem& computed, MathMode math) {
+  const Problem& p = problem_;
+  const int r = p.rank;
+  srcDesc_ = {concat({p.batch, p.inChannels}, spatial(p.inSpatial, r)), dt::f32, activationTag(r, p.layout)};
+  dstDesc_ = {concat({p.batch, p.outChannels}, spatial(computed.outSpatial, r)), dt::f32, activationTag(r, p.layout)};
+  userWeightsDesc_ = userWeights(p);
+  if (p.hasBias) biasDesc_ = {{p.outChannels}, dt::f32, tag::a};
+  dnnl::memory::desc anyWeights(userWeightsDesc_.get_dims(), dt::f32, tag::any);
+
+  dnnl::primitive_attr attr;
+  attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
+  attr.set_post_ops(activationPostOps(p));
+  if (math == MathMode::Bf16) attr.set_fpmath_mode(dnnl::fpmath_mode::bf16);
+
+  primitiveDesc_ = dnnl::deconvolution_forward::primitive_desc(
+      cpuEngine(), dnnl::prop_kind::forward_inference, dnnl::algorithm::deconvolution_direct, srcDesc_, anyWeights,
+      biasDesc_, dstDesc_, spatial(p.strides, r), spatial(p.dilations, r, -1), spatial(computed.padsBegin, r),
+      spatial(computed.padsEnd, r), attr);
+  primitive_ = dnnl::deconvolution_forward(primitiveDesc_);
+  reorderWeights_ = primitiveDesc_.weights_desc() != userWeightsDesc_;
+  if (reorderWeights_) {
+    weightsReorder_ = dnnl::reorder(
+        dnnl::reorder::primitive_desc(cpuEngine(), userWeightsDesc_, cpuEngine(), primitiveDesc_.weights_desc()));
+  }
+}
+
+std::size_t DeconvPlan::packedBytes() const {
+  return primitiveDesc_.weights_desc().get_size() + (problem_.hasBias ? problem_.outChannels * sizeof(float) : 0);
+}
+
+const char* DeconvPlan::implementation() const { return primitiveDesc_.impl_info_str(); }
+
+void DeconvPlan::execute(const float* x, const float* w, const float* bias, float* y) const {
+  applyThreadCount();
+  const float* weights = w;
+  if (reorderWeights_) {
+    dnnl::stream& stream = threadStream();
+    dnnl::memory user(userWeightsDesc_, cpuEngine(), const_cast<float*>(w));
+    dnnl::memory reordered(primitiveDesc_.weights_desc(), cpuEngine(),
+                           threadScratch(1, primitiveDesc_.weights_desc().get_size()));
+    weightsReorder_.execute(stream, user, reordered);
+    weights = static_cast<const float*>(reordered.get_data_handle());
+  }
+  run(x, weights, bias, y);
+}
+
+std::shared_ptr<const PackedWeights> DeconvPlan::pack(const float* w, const float* bias) const {
+  auto packed = std::make_shared<PackedWeights>();
+  packed->weights.resize(primitiveDesc_.weights_desc().get_size() / sizeof(float));
+  if (reorderWeights_) {
+    applyThreadCount();
+    dnnl::stream& stream = threadStream();
+    dnnl::memory user(userWeightsDesc_, cpuEngine(), const_cast<float*>(w));
+    dnnl::memory reordered(primitiveDesc_.weights_desc(), cpuEngine(), packed->weights.data());
+    weightsReorder_.execute(stream, user, reordered);
+    stream.wait();
+  } else {
+    std::memcpy(packed->weights.data(), w, packed->weights.size() * sizeof(float));
+  }
+  if (problem_.hasBias) packed->bias.assign(bias, bias + problem_.outChannels);
+  return packed;
+}
+
+void DeconvPlan::execute(const float* x, const PackedWeights& packed, float* y) const {
+  applyThreadCount();
+  run(x, packed.weights.data(), problem_.hasBias ? packed.bias.data() : nullptr, y);
+}
+
+void DeconvPlan::run(const float* x, const float* weights, const float* bias, float* y) const {
+  dnnl::stream& stream = threadStream();
+  const dnnl::engine& engine = cpuEngine();
+  float* target = hasBands_ ? static_cast<float*>(threadScratch(2, dstDesc_.get_size())) : y;
+  dnnl::memory src(srcDesc_, engine, const_cast<float*>(x));
+  dnnl::memory wei(primitiveDesc_.weights_desc(), engine, const_cast<float*>(weights));
+  dnnl::memory dst(dstDesc_, engine, target);
+  dnnl::memory scratch(primitiveDesc_.scratchpad_desc(), engine,
+                       threadScratch(0, primitiveDesc_.scratchpad_desc().get_size()));
+  std::unordered_map<int, dnnl::memory> args{
+      {DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, wei}, {DNNL_ARG_DST, dst}, {DNNL_ARG_SCRATCHPAD, scratch}};
+  if (problem_.hasBias) args.emplace(DNNL_ARG_BIAS, dnnl::memory(biasDesc_, engine, const_cast<float*>(bias)));
+  primitive_.execute(stream, args);
+  stream.wait();
+  if (hasBands_) fillBands(bias, y, target);
+}
+
+// Writes the full output from the primitive's part: positions in a band (before `leading_` or
+// past the computed box) get activation(bias); the rest is copied from `computed` (the box alone).
+void DeconvPlan::fillBands(const float* bias, float* y, const float* computed) const {
+  const Problem& p = problem_;
+  const int64_t M = p.outChannels;
+  // Promote to three axes (D, H, W); absent leading axes have size 1 and no band.
+  int64_t out[3] = {1, 1, 1}, lead[3] = {0, 0, 0}, box[3] = {1, 1, 1};
+  for (int i = 0; i < p.rank; ++i) {
+    const int axis = 3 - p.rank + i;
+    out[axis] = p.outSpatial[i];
+    lead[axis] = leading_[i];
+    box[axis] = p.outSpatial[i] - leading_[i] - trailing_[i];
+  }
+  const int64_t outPixels = out[0] * out[1] * out[2], boxPixels = box[0] * box[1] * box[2];
+  const bool last = p.layout == Layout::ChannelsLast;
+  auto inBox = [](int64_t v, int64_t start, int64_t size) { return v >= start && v < start + size; };
+  for (int64_t n = 0; n < p.batch; ++n) {
+    for (int64_t d = 0; d < out[0]; ++d) {
+      for (int64_t h = 0; h < out[1]; ++h) {
+        for (int64_t w = 0; w < out[2]; ++w) {
+          const bool inside = inBox(d, lead[0], box[0]) && inBox(h, lead[1], box[1]) && inBox(w, lead[2], box[2]);
+          const int64_t pixel = (d * out[1] + h) * out[2] + w;
+          const int64_t source = ((d - lead[0]) * box[1] + (h - lead[1])) * box[2] + (w - lead[2]);
+          for (int64_t m = 0; m < M; ++m) {
+            const int64_t at = last ? (n * outPixels + pixel) * M + m : (n * M + m) * outPixels + pixel;
+            if (inside) {
+              y[at] = computed[last ? (n * boxPixels + source) * M + m : (n * M + m) * boxPixels + source];
+            } else {
+              y[at] = activate(p, bias ? bias[m] : 0.f);
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+}  // namespace deconv::onednn

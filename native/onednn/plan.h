@@ -1,0 +1,70 @@
+// DeconvPlan: one transposed convolution, built once as a oneDNN deconvolution primitive.
+//
+// The plan owns everything that depends only on the problem: the primitive descriptor, the
+// primitive, the memory descriptors of the caller's plain layouts, and the reorder that turns the
+// caller's weights into the blocked layout the primitive prefers. Executing it only binds the
+// caller's pointers (input and output are read and written in place).
+#pragma once
+
+#include <dnnl.hpp>
+
+#include <cstddef>
+#include <memory>
+#include <vector>
+
+#include "../core/problem.h"
+
+namespace deconv::onednn {
+
+// How arithmetic is done inside the primitive; inputs and outputs are float32 either way.
+enum class MathMode { Float32, Bf16 };
+
+// Weights (and bias) already in the primitive's layout, owned here: made once by
+// DeconvPlan::pack() for weights the caller promises not to change.
+struct PackedWeights {
+  std::vector<float> weights;  // the primitive's weights layout (may be blocked)
+  std::vector<float> bias;     // M values, or empty
+};
+
+class DeconvPlan {
+ public:
+  DeconvPlan(const Problem& problem, MathMode math);
+
+  // Computes the problem: x and w in the problem's layouts, bias (M values) when hasBias, y
+  // receives every output element. The weights are reordered into thread-local scratch.
+  void execute(const float* x, const float* w, const float* bias, float* y) const;
+
+  // Weights and bias reordered once into the primitive's layout.
+  std::shared_ptr<const PackedWeights> pack(const float* w, const float* bias) const;
+  void execute(const float* x, const PackedWeights& packed, float* y) const;
+
+  // Bytes a PackedWeights of this plan holds (reported to V8 as external memory).
+  std::size_t packedBytes() const;
+  // oneDNN's name for the implementation it chose, e.g. "brg_conv:avx2+brgconv_strided:avx2".
+  const char* implementation() const;
+
+ private:
+  void build(const Problem& computed, MathMode math);
+  void run(const float* x, const float* primitiveWeights, const float* bias, float* y) const;
+  void fillBands(const float* bias, float* y, const float* computed) const;
+
+  Problem problem_;
+  // Output positions that no input reaches and that oneDNN will not produce itself (before the
+  // full output when padsBegin < 0; after it when padsEnd < 0 and the primitive refuses that) get
+  // only bias and activation: the primitive computes the inner box into scratch, which is then
+  // copied into place.
+  SpatialDims leading_{0, 0, 0};
+  SpatialDims trailing_{0, 0, 0};
+  bool hasBands_ = false;
+
+  dnnl::memory::desc srcDesc_;
+  dnnl::memory::desc dstDesc_;
+  dnnl::memory::desc userWeightsDesc_;
+  dnnl::memory::desc biasDesc_;
+  dnnl::deconvolution_forward::primitive_desc primitiveDesc_;
+  dnnl::deconvolution_forward primitive_;
+  bool reorderWeights_ = false;
+  dnnl::reorder weightsReorder_;
+};
+
+}  // namespace deconv::onednn

@@ -1,0 +1,251 @@
+/**
+ * The native backends against the reference: random problems with every feature (ranks 1–3,
+ * strides, dilations, groups, asymmetric pads, output_padding, both layouts, bias, each activation),
+ * sync against async, plans, zero-copy, and a live event loop during long calls.
+ * Tolerance against the reference: |a − r| ≤ 1e-4 · (|r| + max(1, max|r|)) for float32 math.
+ * Skipped, with the reason printed, where no native backend is built.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import {
+  conv2dTranspose,
+  conv2dTransposeAsync,
+  conv2dTransposePlan,
+  convTranspose,
+  convTransposeAsync,
+  convTransposePlan,
+  getNumThreads,
+  planCacheStats,
+  setNumThreads,
+  type Activation,
+} from '../src/index.js';
+import { nativeAddon } from '../src/backends/native.js';
+import { nativeBackendsUnderTest } from './helpers/backends.js';
+import { randomData } from './helpers/naive.js';
+
+const natives = nativeBackendsUnderTest();
+if (natives.length === 0) console.warn('[deconv tests] native.test.ts: no native backend is available, its tests are skipped');
+
+function worst(actual: Float32Array, reference: Float32Array, tol: number): number {
+  let peak = 1;
+  for (const v of reference) peak = Math.max(peak, Math.abs(v));
+  let w = 0;
+  for (let i = 0; i < actual.length; i++) {
+    const e = Math.abs(actual[i]! - reference[i]!) / (tol * (Math.abs(reference[i]!) + peak));
+    if (!(e <= w)) w = Number.isNaN(e) ? Infinity : e;
+  }
+  return actual.length === reference.length ? w : Infinity;
+}
+
+const ACTIVATIONS: Activation[] = ['none', 'relu', 'leakyRelu', 'sigmoid', 'tanh', 'elu'];
+
+const problem = fc.record({
+  rank: fc.constantFrom(1, 2, 3),
+  batch: fc.integer({ min: 1, max: 2 }),
+  groups: fc.integer({ min: 1, max: 3 }),
+  cg: fc.integer({ min: 1, max: 4 }),
+  mg: fc.integer({ min: 1, max: 5 }),
+  axes: fc.array(
+    fc.record({
+      in: fc.integer({ min: 1, max: 6 }),
+      k: fc.integer({ min: 1, max: 4 }),
+      s: fc.integer({ min: 1, max: 3 }),
+      d: fc.integer({ min: 1, max: 2 }),
+      p0: fc.nat(3),
+      p1: fc.nat(3),
+      op: fc.nat(2),
+    }),
+    { minLength: 3, maxLength: 3 },
+  ),
+  bias: fc.boolean(),
+  activation: fc.constantFrom(...ACTIVATIONS),
+  alpha: fc.constantFrom(0.1, 0.5, 1.3),
+  seed: fc.nat(),
+});
+
+describe.each(natives)('%s backend', (backend) => {
+  it('matches the reference on random ONNX problems with every feature', () => {
+    fc.assert(
+      fc.property(problem, (c) => {
+        const axes = c.axes.slice(0, c.rank);
+        const C = c.groups * c.cg;
+        const M = c.groups * c.mg;
+        const eff = axes.map((a) => (a.k - 1) * a.d + 1);
+        const pads = axes.map((a, i) => Math.min(a.p0, eff[i]! - 1));
+        const padsEnd = axes.map((a, i) => Math.min(a.p1, eff[i]! - 1));
+        const outputPadding = axes.map((a) => a.op % Math.max(a.s, a.d));
+        const full = axes.map((a, i) => (a.in - 1) * a.s + eff[i]! + outputPadding[i]! - pads[i]! - padsEnd[i]!);
+        if (full.some((f) => f < 1)) return;
+        const xShape = [c.batch, C, ...axes.map((a) => a.in)];
+        const wShape = [C, c.mg, ...axes.map((a) => a.k)];
+        const X = { shape: xShape, data: randomData(xShape.reduce((a, b) => a * b, 1), c.seed) };
+        const W = { shape: wShape, data: randomData(wShape.reduce((a, b) => a * b, 1), c.seed + 1) };
+        const B = c.bias ? { shape: [M], data: randomData(M, c.seed + 2) } : null;
+        const attrs = {
+          strides: axes.map((a) => a.s),
+          dilations: axes.map((a) => a.d),
+          pads: [...pads, ...padsEnd],
+          outputPadding,
+          group: c.groups,
+          activation: c.activation,
+          alpha: c.alpha,
+        };
+        const ref = convTranspose(X, W, B, { ...attrs, backend: 'ts' });
+        const got = convTranspose(X, W, B, { ...attrs, backend });
+        expect(got.shape).toEqual(ref.shape);
+        expect(worst(got.data, ref.data, 1e-4)).toBeLessThanOrEqual(1);
+      }),
+      { numRuns: 120 },
+    );
+  });
+
+  it('matches the reference on random TF problems in both layouts', () => {
+    fc.assert(
+      fc.property(problem, fc.boolean(), fc.constantFrom('SAME', 'VALID'), (c, channelsLast, padding) => {
+        const axes = c.axes.slice(0, 2);
+        const C = c.groups * c.cg;
+        const M = c.groups * c.mg;
+        const out = axes.map((a) => (padding === 'SAME' ? a.in * a.s - (a.op % a.s) : (a.in - 1) * a.s + (a.k - 1) * a.d + 1 + (a.op % a.s)));
+        const inCL = [c.batch, axes[0]!.in, axes[1]!.in, C];
+        const inShape = channelsLast ? inCL : [c.batch, C, axes[0]!.in, axes[1]!.in];
+        const x = { shape: inShape, data: randomData(inShape.reduce((a, b) => a * b, 1), c.seed) };
+        const fShape = [axes[0]!.k, axes[1]!.k, c.mg, C];
+        const f = { shape: fShape, data: randomData(fShape.reduce((a, b) => a * b, 1), c.seed + 1) };
+        const outputShape = channelsLast ? [c.batch, out[0]!, out[1]!, M] : [c.batch, M, out[0]!, out[1]!];
+        const options = {
+          dataFormat: channelsLast ? 'NHWC' : 'NCHW',
+          dilations: axes.map((a) => a.d),
+          activation: c.activation,
+          alpha: c.alpha,
+          ...(c.bias ? { bias: { shape: [M], data: randomData(M, c.seed + 2) } } : {}),
+        } as const;
+        const ref = conv2dTranspose(x, f, outputShape, axes.map((a) => a.s), padding, { ...options, backend: 'ts' });
+        const got = conv2dTranspose(x, f, outputShape, axes.map((a) => a.s), padding, { ...options, backend });
+        expect(worst(got.data, ref.data, 1e-4)).toBeLessThanOrEqual(1);
+      }),
+      { numRuns: 80 },
+    );
+  });
+
+  const X = { shape: [2, 6, 5, 7], data: randomData(2 * 6 * 5 * 7, 11) };
+  const W = { shape: [6, 4, 3, 3], data: randomData(6 * 4 * 9, 12) };
+  const B = { shape: [8], data: randomData(8, 13) };
+  const attrs = { strides: [2, 2], pads: [1, 0, 0, 1], outputPadding: [1, 0], group: 2, activation: 'tanh' as const };
+
+  it('async calls give the sync result, and 100 concurrent calls are all correct', async () => {
+    const sync = convTranspose(X, W, B, { ...attrs, backend });
+    const first = await convTransposeAsync(X, W, B, { ...attrs, backend });
+    expect(Array.from(first.data)).toEqual(Array.from(sync.data));
+    const inputs = Array.from({ length: 100 }, (_, i) => ({ shape: X.shape, data: randomData(X.data.length, 100 + i) }));
+    const results = await Promise.all(inputs.map((x) => convTransposeAsync(x, W, B, { ...attrs, backend })));
+    results.forEach((r, i) => {
+      const expected = convTranspose(inputs[i]!, W, B, { ...attrs, backend });
+      expect(Array.from(r.data)).toEqual(Array.from(expected.data));
+    });
+  });
+
+  it('async calls snapshot their inputs: changing them after the call does not change the result', async () => {
+    const x = { shape: X.shape, data: X.data.slice() };
+    const expected = convTranspose(x, W, B, { ...attrs, backend });
+    const pending = convTransposeAsync(x, W, B, { ...attrs, backend });
+    x.data.fill(123);
+    expect(Array.from((await pending).data)).toEqual(Array.from(expected.data));
+  });
+
+  it('async errors reject the promise (they do not throw synchronously)', async () => {
+    const bad = convTransposeAsync(X, { shape: [5, 4, 3, 3], data: new Float32Array(180) }, null, { backend });
+    await expect(bad).rejects.toThrow(RangeError);
+  });
+
+  it('keeps the event loop responsive during a long async call', async () => {
+    // About 1.3 GFLOP: tens of milliseconds or more on any CPU.
+    const x = { shape: [8, 128, 32, 32], data: randomData(8 * 128 * 32 * 32, 1) };
+    const w = { shape: [128, 64, 4, 4], data: randomData(128 * 64 * 16, 2) };
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 1);
+    const started = performance.now();
+    await convTransposeAsync(x, w, null, { strides: [2, 2], pads: [1, 1, 1, 1], backend });
+    const elapsed = performance.now() - started;
+    clearInterval(timer);
+    // A blocked loop would fire the timer at most once; a live one about once per millisecond.
+    expect(ticks).toBeGreaterThanOrEqual(Math.min(5, Math.floor(elapsed / 4)));
+    expect(elapsed).toBeGreaterThan(2);
+  });
+
+  it('reads the input in place and writes options.out in place (zero-copy)', () => {
+    const addon = nativeAddon().addon!;
+    if (!addon.debugAddresses) return void console.warn('[deconv tests] this build has no debugAddresses; zero-copy not checked');
+    const out = { shape: [2, 8, 11, 14], data: new Float32Array(2 * 8 * 11 * 14) };
+    const y = convTranspose(X, W, B, { ...attrs, out, backend });
+    const seen = addon.debugAddresses(X.data);
+    expect(seen.lastInput).toBe(seen.array);
+    expect(seen.lastOutput).toBe(addon.debugAddresses(out.data).array);
+    expect(y.data).toBe(out.data);
+  });
+
+  it('plans pack the weights once and give the same results, sync and async', async () => {
+    const plan = convTransposePlan(X.shape, W, B, { ...attrs, backend });
+    expect(plan.backend).toBe(backend);
+    const expected = convTranspose(X, W, B, { ...attrs, backend });
+    expect(Array.from(plan.run(X).data)).toEqual(Array.from(expected.data));
+    expect(Array.from((await plan.runAsync(X)).data)).toEqual(Array.from(expected.data));
+    expect(() => plan.run({ shape: [1, 6, 5, 7], data: new Float32Array(210) })).toThrow(RangeError);
+    plan.dispose();
+    expect(() => plan.run(X)).toThrow(/disposed/);
+    const tf = conv2dTransposePlan([1, 3, 3, 2], { shape: [2, 2, 1, 2], data: randomData(8, 3) }, [1, 6, 6, 1], 2, 'VALID', { backend });
+    const direct = conv2dTranspose({ shape: [1, 3, 3, 2], data: randomData(18, 4) }, { shape: [2, 2, 1, 2], data: randomData(8, 3) }, [1, 6, 6, 1], 2, 'VALID', { backend });
+    expect(Array.from(tf.run({ shape: [1, 3, 3, 2], data: randomData(18, 4) }).data)).toEqual(Array.from(direct.data));
+  });
+
+  it('builds a primitive once per problem (the plan cache)', () => {
+    const x = { shape: [1, 3, 4, 4], data: randomData(48, 5) };
+    const w = { shape: [3, 2, 3, 3], data: randomData(54, 6) };
+    convTranspose(x, w, null, { strides: [3, 3], backend });
+    const before = planCacheStats();
+    for (let i = 0; i < 5; i++) convTranspose(x, w, null, { strides: [3, 3], backend });
+    const after = planCacheStats();
+    expect(after.misses).toBe(before.misses);
+    expect(after.hits).toBe(before.hits + 5);
+  });
+
+  it('async results of many sizes match sync ones (changing shapes)', async () => {
+    const w = { shape: [4, 2, 4], data: randomData(32, 7) };
+    const lengths = [5, 17, 3, 64, 9, 17, 5];
+    const results = await Promise.all(
+      lengths.map((n) => convTransposeAsync({ shape: [1, 4, n], data: randomData(4 * n, n) }, w, null, { strides: [2], pads: [1, 1], backend })),
+    );
+    results.forEach((r, i) => {
+      const n = lengths[i]!;
+      const expected = convTranspose({ shape: [1, 4, n], data: randomData(4 * n, n) }, w, null, { strides: [2], pads: [1, 1], backend: 'ts' });
+      expect(worst(r.data, expected.data, 1e-4)).toBeLessThanOrEqual(1);
+    });
+  });
+});
+
+describe.runIf(natives.includes('onednn'))('oneDNN controls', () => {
+  it('setNumThreads / getNumThreads', () => {
+    const before = getNumThreads();
+    setNumThreads(1);
+    expect(getNumThreads()).toBe(1);
+    const y1 = conv2dTranspose({ shape: [1, 4, 4, 3], data: randomData(48, 1) }, { shape: [3, 3, 2, 3], data: randomData(54, 2) }, [1, 8, 8, 2], 2, 'SAME', { backend: 'onednn' });
+    setNumThreads(before);
+    expect(getNumThreads()).toBe(before);
+    const y2 = conv2dTranspose({ shape: [1, 4, 4, 3], data: randomData(48, 1) }, { shape: [3, 3, 2, 3], data: randomData(54, 2) }, [1, 8, 8, 2], 2, 'SAME', { backend: 'onednn' });
+    expect(worst(y1.data, y2.data, 1e-5)).toBeLessThanOrEqual(1);
+    expect(() => setNumThreads(0)).toThrow(RangeError);
+  });
+
+  it("bf16 math: within 1e-2 relative of the reference where the CPU has bf16, refused with the reason where it has not", () => {
+    const info = nativeAddon().addon!.onednnInfo!();
+    const x = { shape: [1, 16, 6, 6], data: randomData(576, 8) };
+    const w = { shape: [16, 8, 4, 4], data: randomData(2048, 9) };
+    const call = () => convTranspose(x, w, null, { strides: [2, 2], pads: [1, 1, 1, 1], math: 'bf16', backend: 'onednn' });
+    if (!info.bf16) {
+      console.warn(`[deconv tests] bf16 math not checked numerically: this CPU (${info.isa}) has no bf16 instructions`);
+      expect(call).toThrow(/bf16/);
+      return;
+    }
+    const ref = convTranspose(x, w, null, { strides: [2, 2], pads: [1, 1, 1, 1], backend: 'ts' });
+    expect(worst(call().data, ref.data, 1e-2)).toBeLessThanOrEqual(1);
+  });
+});
