@@ -6,21 +6,34 @@
   'variables': {
     # package.json is the single source of truth for the version.
     'deconv_version': '<!(node -p "require(\'./package.json\').version")',
-    # Backend hooks (later releases), mirroring CMake's DECONV_WITH_ONEDNN /
-    # DECONV_WITH_CUDNN options; set with e.g. `node-gyp rebuild -- -Ddeconv_with_onednn=1`.
+    # Backends, mirroring CMakeLists.txt's options. scripts/build-native.mjs
+    # sets them (`node-gyp rebuild -- -Ddeconv_with_onednn=1 ...`) from what
+    # scripts/fetch-onednn.mjs resolved:
+    #   deconv_with_onednn      1: build native/onednn/*.cc (DECONV_WITH_ONEDNN)
+    #   deconv_onednn_include   the directory holding dnnl.hpp
+    #   deconv_onednn_library   the libdnnl.so* file to link against
+    #   deconv_onednn_bundle    1: copy that file into build/Release and give
+    #                           deconv.node the RUNPATH $ORIGIN (the file must be
+    #                           named libdnnl.so.3, the SONAME, as in .deps/)
+    #   deconv_onednn_rpath     otherwise: a RUNPATH for the library's directory
+    #                           ('' when the loader searches it anyway)
+    #   deconv_onednn_reason    without oneDNN: why (buildInfo() reports it)
     'deconv_with_onednn%': 0,
+    'deconv_onednn_include%': '',
+    'deconv_onednn_library%': '',
+    'deconv_onednn_bundle%': 0,
+    'deconv_onednn_rpath%': '',
+    'deconv_onednn_reason%': '',
     'deconv_with_cudnn%': 0,
   },
   'targets': [
     {
       'target_name': 'deconv',
       'sources': [
-        # core: backend-neutral C++17
-        'native/core/problem.cc',
-        # napi: the binding
-        'native/napi/addon.cc',
-        'native/napi/build_info.cc',
-        'native/napi/problem_from_js.cc',
+        # Every .cc in native/core/ (backend-neutral C++17) and native/napi/
+        # (the binding), as CMakeLists.txt globs them; napi files that need a
+        # backend guard themselves with DECONV_WITH_<NAME>.
+        '<!@(node -p "[\'core\', \'napi\'].flatMap(d => require(\'fs\').readdirSync(\'native/\' + d).filter(f => f.endsWith(\'.cc\')).sort().map(f => \'native/\' + d + \'/\' + f)).join(\' \')")',
       ],
       # node-addon-api's include dir, plus NAPI_CPP_EXCEPTIONS and the flags
       # that turn C++ exceptions back on (Node's common.gypi disables them).
@@ -56,12 +69,38 @@
         },
       },
       'conditions': [
-        # Hook: the oneDNN backend's sources, include dirs and libraries go
-        # here. Until they exist, the definition alone trips an #error in
+        # oneDNN: every .cc in native/onednn/, its headers and library.
+        [ 'deconv_with_onednn==1', {
+          'defines': [ 'DECONV_WITH_ONEDNN' ],
+          'sources': [
+            '<!@(node -p "require(\'fs\').readdirSync(\'native/onednn\').filter(f => f.endsWith(\'.cc\')).sort().map(f => \'native/onednn/\' + f).join(\' \')")',
+          ],
+          'include_dirs': [ '<(deconv_onednn_include)' ],
+          'libraries': [ '<(deconv_onednn_library)' ],
+          'conditions': [
+            [ 'deconv_onednn_bundle==1', {
+              # '$$' is make's escape: the binary gets the literal $ORIGIN.
+              'ldflags': [ "-Wl,-rpath,'$$ORIGIN'" ],
+              'copies': [ {
+                'destination': '<(PRODUCT_DIR)',
+                'files': [ '<(deconv_onednn_library)' ],
+              } ],
+            } ],
+            [ 'deconv_onednn_bundle!=1 and deconv_onednn_rpath!=""', {
+              'ldflags': [ '-Wl,-rpath,<(deconv_onednn_rpath)' ],
+            } ],
+          ],
+        }, {
+          'conditions': [
+            [ 'deconv_onednn_reason!=""', {
+              'defines': [ 'DECONV_ONEDNN_MISSING_REASON="<(deconv_onednn_reason)"' ],
+            } ],
+          ],
+        } ],
+        # Hook: cuDNN (CUDA runtime + cuDNN libraries). Until its sources
+        # exist, the definition alone trips an #error in
         # native/napi/build_info.cc rather than building a binary that claims
         # a backend it does not have.
-        [ 'deconv_with_onednn==1', { 'defines': [ 'DECONV_WITH_ONEDNN' ] } ],
-        # Hook: likewise for cuDNN (CUDA runtime + cuDNN libraries).
         [ 'deconv_with_cudnn==1', { 'defines': [ 'DECONV_WITH_CUDNN' ] } ],
       ],
     },

@@ -2,6 +2,10 @@
 
 #include <string>
 
+#if defined(DECONV_WITH_ONEDNN)
+#include "../onednn/library.h"
+#endif
+
 #ifndef DECONV_VERSION
 #error "DECONV_VERSION must be defined by the build (CMakeLists.txt, binding.gyp) from package.json"
 #endif
@@ -23,15 +27,24 @@ std::string compilerDescription() {
 }
 
 // A backend is reported as compiled only when its sources are part of the
-// build. Until they exist, turning the switch on is a build error rather
-// than a binary that claims a backend it does not have.
+// build (for cuDNN, not yet: turning its switch on is a build error rather
+// than a binary that claims a backend it does not have).
+//
+// oneDNN: the version is that of the library actually loaded (dnnl_version()).
+// Without it, the build scripts record why in DECONV_ONEDNN_MISSING_REASON
+// (scripts/build-native.mjs via CMakeLists.txt or binding.gyp).
 Napi::Object oneDnnStatus(Napi::Env env) {
   Napi::Object status = Napi::Object::New(env);
 #if defined(DECONV_WITH_ONEDNN)
-#error "DECONV_WITH_ONEDNN is set, but the oneDNN backend is not in this source tree yet"
+  status.Set("compiled", true);
+  status.Set("version", deconv::onednn::libraryVersion());
 #else
   status.Set("compiled", false);
-  status.Set("reason", "built without oneDNN (the oneDNN backend lands in a later release)");
+#if defined(DECONV_ONEDNN_MISSING_REASON)
+  status.Set("reason", "built without oneDNN: " DECONV_ONEDNN_MISSING_REASON);
+#else
+  status.Set("reason", "built without oneDNN");
+#endif
 #endif
   return status;
 }
