@@ -9,7 +9,8 @@
  *   row with a contiguous weight row;
  * - register blocking: two output pixels of a row that use the same kernel taps (pixels one stride
  *   apart) × four output channels are summed together, so each weight loaded feeds two sums and each
- *   input value four (the last Mg mod 4 channels go two pixels × one channel);
+ *   input value four; the last Mg mod 4 channels go together the same way (the last weight row
+ *   standing in for missing ones), or two pixels × one channel when that is a single channel;
  * - weights are read in TensorFlow's layout [tap][outChannel][inChannel], where the four weight rows
  *   of a block are adjacent: TF filters are used in place, ONNX filters are repacked once per call;
  * - an output row at a time, channel block by channel block, so the block's weight rows stay in
@@ -152,10 +153,12 @@ function pairPixels(row: Row, width: number, stride: number): void {
 }
 
 /**
- * Four output channels of one output row: for every block of the row, the sums of its pixels over
- * their taps and the Cg input channels of the group (input from `xGroup` within each pixel, weights
- * from `wBase` within each tap's rows, channel rows `mStride` apart); written at `outRow` +
- * pixel·pixelStride + k·channelStride for channel k of the four, plus its bias.
+ * Up to four output channels (`width`, 2 to 4) of one output row: for every block of the row, the
+ * sums of its pixels over their taps and the Cg input channels of the group (input from `xGroup`
+ * within each pixel, weights from `wBase` within each tap's rows, channel rows `mStride` apart);
+ * written at `outRow` + pixel·pixelStride + k·channelStride for channel k of the block, plus its
+ * bias `bk`. With fewer than four channels the last weight row stands in for the missing ones and
+ * their sums are dropped: that costs less than sweeping the row once per channel.
  */
 function rowChannels4(
   row: Row,
@@ -173,8 +176,12 @@ function rowChannels4(
   b1: number,
   b2: number,
   b3: number,
+  width: number,
 ): void {
   const { start, input, tap, first, second, blocks } = row;
+  const step1 = width > 1 ? mStride : 0;
+  const step2 = width > 2 ? mStride : 0;
+  const step3 = width > 3 ? mStride : 0;
   for (let blk = 0; blk < blocks; blk++) {
     const p0 = first[blk]!;
     const p1 = second[blk]!;
@@ -189,9 +196,9 @@ function rowChannels4(
         const xa = input[t]! + xGroup;
         const xb = input[t + shift]! + xGroup;
         const w0 = wBase + tap[t]!;
-        const w1 = w0 + mStride;
-        const w2 = w1 + mStride;
-        const w3 = w2 + mStride;
+        const w1 = w0 + step1;
+        const w2 = w1 + step2;
+        const w3 = w2 + step3;
         for (let c = 0; c < Cg; c++) {
           const xva = xs[xa + c]!;
           const xvb = xs[xb + c]!;
@@ -212,20 +219,20 @@ function rowChannels4(
       const o1 = outRow + p1 * pixelStride;
       out[o1] = e0 + b0;
       out[o1 + channelStride] = e1 + b1;
-      out[o1 + 2 * channelStride] = e2 + b2;
-      out[o1 + 3 * channelStride] = e3 + b3;
+      if (width > 2) out[o1 + 2 * channelStride] = e2 + b2;
+      if (width > 3) out[o1 + 3 * channelStride] = e3 + b3;
       out[o0] = a0 + b0;
       out[o0 + channelStride] = a1 + b1;
-      out[o0 + 2 * channelStride] = a2 + b2;
-      out[o0 + 3 * channelStride] = a3 + b3;
+      if (width > 2) out[o0 + 2 * channelStride] = a2 + b2;
+      if (width > 3) out[o0 + 3 * channelStride] = a3 + b3;
     } else {
       let a0 = 0, a1 = 0, a2 = 0, a3 = 0;
       for (let t = begin; t < end; t++) {
         const xa = input[t]! + xGroup;
         const w0 = wBase + tap[t]!;
-        const w1 = w0 + mStride;
-        const w2 = w1 + mStride;
-        const w3 = w2 + mStride;
+        const w1 = w0 + step1;
+        const w2 = w1 + step2;
+        const w3 = w2 + step3;
         for (let c = 0; c < Cg; c++) {
           const xva = xs[xa + c]!;
           a0 += xva * wt[w0 + c]!;
@@ -236,8 +243,8 @@ function rowChannels4(
       }
       out[o0] = a0 + b0;
       out[o0 + channelStride] = a1 + b1;
-      out[o0 + 2 * channelStride] = a2 + b2;
-      out[o0 + 3 * channelStride] = a3 + b3;
+      if (width > 2) out[o0 + 2 * channelStride] = a2 + b2;
+      if (width > 3) out[o0 + 3 * channelStride] = a3 + b3;
     }
   }
 }
@@ -277,6 +284,11 @@ function rowChannel1(
     out[outRow + p0 * pixelStride] = a0 + b0;
     if (p1 >= 0) out[outRow + p1 * pixelStride] = e0 + b0;
   }
+}
+
+/** The bias of an output channel, 0 without a bias or for a channel that is not there. */
+function biasOf(bias: Float32Array | undefined, channel: number, present: boolean): number {
+  return bias && present ? bias[channel]! : 0;
 }
 
 /**
@@ -352,18 +364,21 @@ export function referenceConvTranspose(
         const outRow = outBatch + (od * OH + oh) * OW * pixelStride;
         for (let g = 0; g < G; g++) {
           const xGroup = g * Cg;
-          let m = 0;
-          for (; m + 4 <= Mg; m += 4) {
+          // Four output channels at a time; the last Mg mod 4 together as well, unless that is one.
+          for (let m = 0; m < Mg; m += 4) {
+            const width = Math.min(4, Mg - m);
             const oc = g * Mg + m;
+            const wBase = m * mStride + xGroup;
+            const outChannel = outRow + oc * channelStride;
+            if (width === 1) {
+              rowChannel1(row, xs, wt, xGroup, wBase, Cg, out, outChannel, pixelStride, bias ? bias[oc]! : 0);
+              continue;
+            }
             rowChannels4(
-              row, xs, wt, xGroup, m * mStride + xGroup, mStride, Cg,
-              out, outRow + oc * channelStride, pixelStride, channelStride,
-              bias ? bias[oc]! : 0, bias ? bias[oc + 1]! : 0, bias ? bias[oc + 2]! : 0, bias ? bias[oc + 3]! : 0,
+              row, xs, wt, xGroup, wBase, mStride, Cg, out, outChannel, pixelStride, channelStride,
+              biasOf(bias, oc, true), biasOf(bias, oc + 1, width > 1), biasOf(bias, oc + 2, width > 2), biasOf(bias, oc + 3, width > 3),
+              width,
             );
-          }
-          for (; m < Mg; m++) {
-            const oc = g * Mg + m;
-            rowChannel1(row, xs, wt, xGroup, m * mStride + xGroup, Cg, out, outRow + oc * channelStride, pixelStride, bias ? bias[oc]! : 0);
           }
         }
       }
