@@ -201,20 +201,41 @@ void DeconvPlan::execute(const float* x, const PackedWeights& packed, float* y) 
   run(x, packed.weights.data(), problem_.hasBias ? packed.bias.data() : nullptr, y);
 }
 
-void DeconvPlan::run(const float* x, const float* weights, const float* bias, float* y) const {
-  dnnl::stream& stream = threadStream();
+DeconvPlan::Binding DeconvPlan::makeBinding() const {
   const dnnl::engine& engine = cpuEngine();
+  Binding b;
+  b.src = dnnl::memory(srcDesc_, engine, DNNL_MEMORY_NONE);
+  b.weights = dnnl::memory(primitiveDesc_.weights_desc(), engine, DNNL_MEMORY_NONE);
+  b.dst = dnnl::memory(dstDesc_, engine, DNNL_MEMORY_NONE);
+  b.scratchpad = dnnl::memory(primitiveDesc_.scratchpad_desc(), engine, DNNL_MEMORY_NONE);
+  b.args = {{DNNL_ARG_SRC, b.src}, {DNNL_ARG_WEIGHTS, b.weights}, {DNNL_ARG_DST, b.dst}, {DNNL_ARG_SCRATCHPAD, b.scratchpad}};
+  if (problem_.hasBias) {
+    b.bias = dnnl::memory(biasDesc_, engine, DNNL_MEMORY_NONE);
+    b.args.emplace(DNNL_ARG_BIAS, b.bias);
+  }
+  return b;
+}
+
+void DeconvPlan::run(const float* x, const float* weights, const float* bias, float* y) const {
   float* target = hasBands_ ? static_cast<float*>(threadScratch(2, dstDesc_.get_size())) : y;
-  dnnl::memory src(srcDesc_, engine, const_cast<float*>(x));
-  dnnl::memory wei(primitiveDesc_.weights_desc(), engine, const_cast<float*>(weights));
-  dnnl::memory dst(dstDesc_, engine, target);
-  dnnl::memory scratch(primitiveDesc_.scratchpad_desc(), engine,
-                       threadScratch(0, primitiveDesc_.scratchpad_desc().get_size()));
-  std::unordered_map<int, dnnl::memory> args{
-      {DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, wei}, {DNNL_ARG_DST, dst}, {DNNL_ARG_SCRATCHPAD, scratch}};
-  if (problem_.hasBias) args.emplace(DNNL_ARG_BIAS, dnnl::memory(biasDesc_, engine, const_cast<float*>(bias)));
-  primitive_.execute(stream, args);
+  std::unique_lock<std::mutex> lock(bindingMutex_, std::try_to_lock);
+  Binding local;
+  Binding* b = &local;
+  if (lock.owns_lock()) {
+    if (!binding_) binding_ = std::make_unique<Binding>(makeBinding());
+    b = binding_.get();
+  } else {
+    local = makeBinding();
+  }
+  b->src.set_data_handle(const_cast<float*>(x));
+  b->weights.set_data_handle(const_cast<float*>(weights));
+  b->dst.set_data_handle(target);
+  b->scratchpad.set_data_handle(threadScratch(0, primitiveDesc_.scratchpad_desc().get_size()));
+  if (problem_.hasBias) b->bias.set_data_handle(const_cast<float*>(bias));
+  dnnl::stream& stream = threadStream();
+  primitive_.execute(stream, b->args);
   stream.wait();
+  lock = {};
   if (hasBands_) fillBands(bias, y, target);
 }
 

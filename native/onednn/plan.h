@@ -10,6 +10,8 @@
 
 #include <cstddef>
 #include <memory>
+#include <mutex>
+#include <unordered_map>
 #include <vector>
 
 #include "../core/problem.h"
@@ -56,6 +58,17 @@ class DeconvPlan {
   SpatialDims leading_{0, 0, 0};
   SpatialDims trailing_{0, 0, 0};
   bool hasBands_ = false;
+
+  // Memory objects bound to the primitive's arguments, reused from call to call (only their data
+  // pointers change): making them anew costs more than a tiny convolution. One thread at a time
+  // uses them; a second thread running the same plan concurrently makes its own.
+  struct Binding {
+    dnnl::memory src, weights, dst, bias, scratchpad;
+    std::unordered_map<int, dnnl::memory> args;
+  };
+  Binding makeBinding() const;
+  mutable std::mutex bindingMutex_;
+  mutable std::unique_ptr<Binding> binding_;
 
   dnnl::memory::desc srcDesc_;
   dnnl::memory::desc dstDesc_;

@@ -2,10 +2,14 @@
 import { nativeAddon } from './native.js';
 import type { Backend, BackendInfo } from './types.js';
 
+let cachedInfo: BackendInfo | undefined;
+
 function info(): BackendInfo {
+  if (cachedInfo) return cachedInfo;
   const native = nativeAddon();
   const reason = native.reason ?? native.info?.backends.cudnn.reason ?? 'the native addon does not include the cuDNN backend';
-  return { name: 'cudnn', available: false, reason };
+  cachedInfo = { name: 'cudnn', available: false, reason };
+  return cachedInfo;
 }
 
 function unavailable(): never {

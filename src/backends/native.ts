@@ -20,15 +20,15 @@ export type OneDnnPackedHandle = { readonly __brand: 'OneDnnPacked' };
 /** The addon's exports (the onednn* ones exist only in a oneDNN build). */
 export interface Addon {
   buildInfo(): AddonBuildInfo;
-  checkProblem(problem: ConvTransposeProblem): true;
+  checkProblem(problem: ConvTransposeProblem | Float64Array): true;
   onednnInfo?(): { version: string; isa: string; bf16: boolean; threads: number };
-  onednnRun?(p: ConvTransposeProblem, math: string, x: Float32Array, w: Float32Array, bias: Float32Array | null, y: Float32Array): void;
-  onednnRunAsync?(p: ConvTransposeProblem, math: string, x: Float32Array, w: Float32Array, bias: Float32Array | null): Promise<Float32Array>;
-  onednnPack?(p: ConvTransposeProblem, math: string, w: Float32Array, bias: Float32Array | null): OneDnnPackedHandle;
+  onednnRun?(p: Float64Array, math: string, x: Float32Array, w: Float32Array, bias: Float32Array | null, y: Float32Array): void;
+  onednnRunAsync?(p: Float64Array, math: string, x: Float32Array, w: Float32Array, bias: Float32Array | null): Promise<Float32Array>;
+  onednnPack?(p: Float64Array, math: string, w: Float32Array, bias: Float32Array | null): OneDnnPackedHandle;
   onednnRunPacked?(handle: OneDnnPackedHandle, x: Float32Array, y: Float32Array): void;
   onednnRunPackedAsync?(handle: OneDnnPackedHandle, x: Float32Array): Promise<Float32Array>;
   onednnDispose?(handle: OneDnnPackedHandle): void;
-  onednnDescribePlan?(p: ConvTransposeProblem, math: string): string;
+  onednnDescribePlan?(p: ConvTransposeProblem | Float64Array, math: string): string;
   setNumThreads?(threads: number): boolean;
   getNumThreads?(): number;
   planCacheStats?(): { size: number; capacity: number; hits: number; misses: number };

@@ -4,11 +4,20 @@
  * compute thread, one after another, each using all of oneDNN's threads.
  */
 import { nativeAddon, type Addon } from './native.js';
+import { packProblem } from './native-problem.js';
 import type { Backend, BackendInfo, PackedWeights } from './types.js';
 
 type OneDnnAddon = Required<Pick<Addon, 'onednnRun' | 'onednnRunAsync' | 'onednnPack' | 'onednnRunPacked' | 'onednnRunPackedAsync' | 'onednnDispose' | 'onednnInfo'>>;
 
+let cachedInfo: BackendInfo | undefined;
+
+/** What the addon says about oneDNN (fixed once the addon is loaded, so asked once). */
 function info(): BackendInfo {
+  cachedInfo ??= probe();
+  return cachedInfo;
+}
+
+function probe(): BackendInfo {
   const native = nativeAddon();
   if (!native.addon || !native.info) return { name: 'onednn', available: false, reason: native.reason ?? 'the native addon is not loaded' };
   const entry = native.info.backends.onednn;
@@ -28,14 +37,14 @@ export const onednnBackend: Backend = {
   name: 'onednn',
   info,
   convTranspose(p, x, w, bias, out) {
-    addon().onednnRun(p, p.math, x, w, bias ?? null, out);
+    addon().onednnRun(packProblem(p), p.math, x, w, bias ?? null, out);
   },
   convTransposeAsync(p, x, w, bias) {
-    return addon().onednnRunAsync(p, p.math, x, w, bias ?? null);
+    return addon().onednnRunAsync(packProblem(p), p.math, x, w, bias ?? null);
   },
   pack(p, w, bias): PackedWeights {
     const a = addon();
-    const handle = a.onednnPack(p, p.math, w, bias ?? null);
+    const handle = a.onednnPack(packProblem(p), p.math, w, bias ?? null);
     return {
       run: (x, out) => a.onednnRunPacked(handle, x, out),
       runAsync: (x) => a.onednnRunPackedAsync(handle, x),
