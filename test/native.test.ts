@@ -208,6 +208,30 @@ describe.each(natives)('%s backend', (backend) => {
     expect(after.hits).toBe(before.hits + 5);
   });
 
+  it('matches the reference on problems large enough for the plan to time layout choices', () => {
+    // ≥ 2e7 FLOPs: the oneDNN plan times the caller's plain layouts against its preferred ones
+    // (with reorders) and keeps the faster; both must give the same numbers.
+    const cases = [
+      { x: [4, 32, 16, 16], w: [32, 24, 4, 4], attrs: { strides: [2, 2], pads: [1, 1, 1, 1] } },
+      { x: [2, 48, 12, 12], w: [48, 16, 3, 3], attrs: { strides: [2, 2], pads: [1, 0, 1, 1], outputPadding: [1, 1], activation: 'relu' as const } },
+      { x: [2, 64, 16, 16], w: [64, 1, 2, 2], attrs: { strides: [2, 2], group: 64 } },
+      { x: [1, 32, 6, 8, 8], w: [32, 16, 3, 3, 3], attrs: { strides: [2, 2, 2], pads: [1, 1, 1, 1, 1, 1], outputPadding: [1, 1, 1] } },
+    ];
+    for (const c of cases) {
+      const X = { shape: c.x, data: randomData(c.x.reduce((a, b) => a * b, 1), 21) };
+      const W = { shape: c.w, data: randomData(c.w.reduce((a, b) => a * b, 1), 22) };
+      const M = c.w[1]! * ((c.attrs as { group?: number }).group ?? 1);
+      const B = { shape: [M], data: randomData(M, 23) };
+      const ref = convTranspose(X, W, B, { ...c.attrs, backend: 'ts' });
+      const got = convTranspose(X, W, B, { ...c.attrs, backend });
+      expect(worst(got.data, ref.data, 1e-4)).toBeLessThanOrEqual(1);
+      // The same through a plan (weights packed once).
+      const plan = convTransposePlan(c.x, W, B, { ...c.attrs, backend });
+      expect(worst(plan.run(X).data, ref.data, 1e-4)).toBeLessThanOrEqual(1);
+      plan.dispose();
+    }
+  });
+
   it('async results of many sizes match sync ones (changing shapes)', async () => {
     const w = { shape: [4, 2, 4], data: randomData(32, 7) };
     const lengths = [5, 17, 3, 64, 9, 17, 5];

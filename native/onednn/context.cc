@@ -47,7 +47,7 @@ void* threadScratch(int slot, std::size_t bytes) {
   struct alignas(64) Block {
     unsigned char bytes[64];
   };
-  thread_local std::vector<Block> buffers[3];
+  thread_local std::vector<Block> buffers[5];
   std::vector<Block>& buffer = buffers[slot];
   const std::size_t blocks = (bytes + sizeof(Block) - 1) / sizeof(Block);
   if (buffer.size() < blocks) buffer.resize(blocks);

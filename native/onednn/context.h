@@ -15,7 +15,8 @@ dnnl::stream& threadStream();
 
 // Scratch memory owned by the calling thread, at least `bytes` long (grown, never shrunk).
 // Used for primitive scratchpads and per-call weight reorders, so a call allocates nothing once
-// warm. `slot` separates buffers needed at the same time.
+// warm. `slot` (0..4) separates buffers needed at the same time: 0 scratchpad, 1 reordered
+// weights, 2 the inner box of a banded output, 3 and 4 reordered input and output.
 void* threadScratch(int slot, std::size_t bytes);
 
 // Threads used by each oneDNN call. Applied to the calling thread before each execution, since

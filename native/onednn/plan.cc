@@ -1,6 +1,7 @@
 #include "plan.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstring>
 #include <string>
@@ -110,7 +111,7 @@ DeconvPlan::DeconvPlan(const Problem& problem, MathMode math) : problem_(problem
     }
   }
   try {
-    build(computed, math);
+    build(computed, math, true);
   } catch (const dnnl::error& first) {
     // Some kernels take a negative right padding (output past the full output, as
     // output_padding makes); where none does, compute without it and fill the band here.
@@ -126,14 +127,55 @@ DeconvPlan::DeconvPlan(const Problem& problem, MathMode math) : problem_(problem
     if (!trimmed) throw Error(ErrorKind::Error, describeDnnlError(first));
     hasBands_ = true;
     try {
-      build(computed, math);
+      build(computed, math, true);
     } catch (const dnnl::error& second) {
       throw Error(ErrorKind::Error, describeDnnlError(second));
     }
   }
+  chooseLayouts(computed, math);
 }
 
-void DeconvPlan::build(const Problem& computed, MathMode math) {
+// Plain caller layouts or the layouts oneDNN prefers (plus reorders)? For problems worth it, the
+// two builds are timed once on zero-filled buffers and the faster kept; for small ones the plain
+// build stays unless it fell back to a reference kernel.
+void DeconvPlan::chooseLayouts(const Problem& computed, MathMode math) {
+  const std::string plainImpl = implementation();
+  const bool plainIsFallback = plainImpl.find("ref") != std::string::npos;
+  double flops = 2.0 * problem_.inChannels * (problem_.outChannels / problem_.groups);
+  for (int i = 0; i < problem_.rank; ++i) flops *= problem_.inSpatial[i] * problem_.kernel[i];
+  flops *= problem_.batch;
+  constexpr double kWorthTiming = 2e7;  // ~0.2 ms and up: a second build costs less than it saves
+  if (!plainIsFallback && flops < kWorthTiming) return;
+  const double plainMs = plainIsFallback ? 1e300 : timeRun();
+  try {
+    build(computed, math, false);
+  } catch (const dnnl::error&) {
+    build(computed, math, true);
+    return;
+  }
+  if (!reorderSrc_ && !reorderDst_) return;  // oneDNN prefers the caller's layouts anyway
+  const double preferredMs = timeRun();
+  if (preferredMs >= plainMs) build(computed, math, true);
+}
+
+double DeconvPlan::timeRun() const {
+  std::vector<float> x(static_cast<std::size_t>(problem_.inputElements()));
+  std::vector<float> w(primitiveDesc_.weights_desc().get_size() / sizeof(float));
+  std::vector<float> bias(static_cast<std::size_t>(problem_.outChannels));
+  std::vector<float> y(static_cast<std::size_t>(problem_.outputElements()));
+  applyThreadCount();
+  run(x.data(), w.data(), bias.data(), y.data());  // warm-up: first touches, JIT caches
+  double best = 1e300;
+  for (int rep = 0; rep < 2; ++rep) {
+    const auto start = std::chrono::steady_clock::now();
+    run(x.data(), w.data(), bias.data(), y.data());
+    best = std::min(best, std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
+  }
+  return best;
+}
+
+void DeconvPlan::build(const Problem& computed, MathMode math, bool userLayouts) {
+  binding_.reset();
   const Problem& p = problem_;
   const int r = p.rank;
   srcDesc_ = {concat({p.batch, p.inChannels}, spatial(p.inSpatial, r)), dt::f32, activationTag(r, p.layout)};
@@ -147,11 +189,19 @@ void DeconvPlan::build(const Problem& computed, MathMode math) {
   attr.set_post_ops(activationPostOps(p));
   if (math == MathMode::Bf16) attr.set_fpmath_mode(dnnl::fpmath_mode::bf16);
 
+  const dnnl::memory::desc anySrc(srcDesc_.get_dims(), dt::f32, tag::any);
+  const dnnl::memory::desc anyDst(dstDesc_.get_dims(), dt::f32, tag::any);
   primitiveDesc_ = dnnl::deconvolution_forward::primitive_desc(
-      cpuEngine(), dnnl::prop_kind::forward_inference, dnnl::algorithm::deconvolution_direct, srcDesc_, anyWeights,
-      biasDesc_, dstDesc_, spatial(p.strides, r), spatial(p.dilations, r, -1), spatial(computed.padsBegin, r),
-      spatial(computed.padsEnd, r), attr);
+      cpuEngine(), dnnl::prop_kind::forward_inference, dnnl::algorithm::deconvolution_direct,
+      userLayouts ? srcDesc_ : anySrc, anyWeights, biasDesc_, userLayouts ? dstDesc_ : anyDst, spatial(p.strides, r),
+      spatial(p.dilations, r, -1), spatial(computed.padsBegin, r), spatial(computed.padsEnd, r), attr);
   primitive_ = dnnl::deconvolution_forward(primitiveDesc_);
+  primitiveSrcDesc_ = primitiveDesc_.src_desc();
+  primitiveDstDesc_ = primitiveDesc_.dst_desc();
+  reorderSrc_ = primitiveSrcDesc_ != srcDesc_;
+  reorderDst_ = primitiveDstDesc_ != dstDesc_;
+  if (reorderSrc_) srcReorder_ = dnnl::reorder(dnnl::reorder::primitive_desc(cpuEngine(), srcDesc_, cpuEngine(), primitiveSrcDesc_));
+  if (reorderDst_) dstReorder_ = dnnl::reorder(dnnl::reorder::primitive_desc(cpuEngine(), primitiveDstDesc_, cpuEngine(), dstDesc_));
   reorderWeights_ = primitiveDesc_.weights_desc() != userWeightsDesc_;
   if (reorderWeights_) {
     weightsReorder_ = dnnl::reorder(
@@ -204,9 +254,11 @@ void DeconvPlan::execute(const float* x, const PackedWeights& packed, float* y) 
 DeconvPlan::Binding DeconvPlan::makeBinding() const {
   const dnnl::engine& engine = cpuEngine();
   Binding b;
-  b.src = dnnl::memory(srcDesc_, engine, DNNL_MEMORY_NONE);
+  b.src = dnnl::memory(primitiveSrcDesc_, engine, DNNL_MEMORY_NONE);
   b.weights = dnnl::memory(primitiveDesc_.weights_desc(), engine, DNNL_MEMORY_NONE);
-  b.dst = dnnl::memory(dstDesc_, engine, DNNL_MEMORY_NONE);
+  b.dst = dnnl::memory(primitiveDstDesc_, engine, DNNL_MEMORY_NONE);
+  if (reorderSrc_) b.userSrc = dnnl::memory(srcDesc_, engine, DNNL_MEMORY_NONE);
+  if (reorderDst_) b.userDst = dnnl::memory(dstDesc_, engine, DNNL_MEMORY_NONE);
   b.scratchpad = dnnl::memory(primitiveDesc_.scratchpad_desc(), engine, DNNL_MEMORY_NONE);
   b.args = {{DNNL_ARG_SRC, b.src}, {DNNL_ARG_WEIGHTS, b.weights}, {DNNL_ARG_DST, b.dst}, {DNNL_ARG_SCRATCHPAD, b.scratchpad}};
   if (problem_.hasBias) {
@@ -227,13 +279,25 @@ void DeconvPlan::run(const float* x, const float* weights, const float* bias, fl
   } else {
     local = makeBinding();
   }
-  b->src.set_data_handle(const_cast<float*>(x));
+  dnnl::stream& stream = threadStream();
+  if (reorderSrc_) {
+    b->userSrc.set_data_handle(const_cast<float*>(x));
+    b->src.set_data_handle(threadScratch(3, primitiveSrcDesc_.get_size()));
+    srcReorder_.execute(stream, b->userSrc, b->src);
+  } else {
+    b->src.set_data_handle(const_cast<float*>(x));
+  }
   b->weights.set_data_handle(const_cast<float*>(weights));
-  b->dst.set_data_handle(target);
+  if (reorderDst_) {
+    b->userDst.set_data_handle(target);
+    b->dst.set_data_handle(threadScratch(4, primitiveDstDesc_.get_size()));
+  } else {
+    b->dst.set_data_handle(target);
+  }
   b->scratchpad.set_data_handle(threadScratch(0, primitiveDesc_.scratchpad_desc().get_size()));
   if (problem_.hasBias) b->bias.set_data_handle(const_cast<float*>(bias));
-  dnnl::stream& stream = threadStream();
   primitive_.execute(stream, b->args);
+  if (reorderDst_) dstReorder_.execute(stream, b->dst, b->userDst);
   stream.wait();
   lock = {};
   if (hasBands_) fillBands(bias, y, target);

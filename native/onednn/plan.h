@@ -46,7 +46,14 @@ class DeconvPlan {
   const char* implementation() const;
 
  private:
-  void build(const Problem& computed, MathMode math);
+  // Builds the primitive for the inner box `computed`. With `userLayouts`, the primitive reads
+  // and writes the caller's plain layouts directly; without, oneDNN picks the activation layouts it
+  // prefers and the plan reorders into and out of them (worth it where the plain-layout kernel is
+  // a slow fallback, e.g. NCHW on CPUs whose fast kernels want channels last or blocked).
+  void build(const Problem& computed, MathMode math, bool userLayouts);
+  // Milliseconds of one run on zero-filled buffers (for choosing between the two builds).
+  double timeRun() const;
+  void chooseLayouts(const Problem& computed, MathMode math);
   void run(const float* x, const float* primitiveWeights, const float* bias, float* y) const;
   void fillBands(const float* bias, float* y, const float* computed) const;
 
@@ -64,14 +71,21 @@ class DeconvPlan {
   // uses them; a second thread running the same plan concurrently makes its own.
   struct Binding {
     dnnl::memory src, weights, dst, bias, scratchpad;
+    dnnl::memory userSrc, userDst;  // the caller's layouts, when the primitive's differ
     std::unordered_map<int, dnnl::memory> args;
   };
   Binding makeBinding() const;
   mutable std::mutex bindingMutex_;
   mutable std::unique_ptr<Binding> binding_;
 
-  dnnl::memory::desc srcDesc_;
+  dnnl::memory::desc srcDesc_;  // the caller's layouts
   dnnl::memory::desc dstDesc_;
+  dnnl::memory::desc primitiveSrcDesc_;  // the primitive's (equal to the caller's unless reordered)
+  dnnl::memory::desc primitiveDstDesc_;
+  bool reorderSrc_ = false;
+  bool reorderDst_ = false;
+  dnnl::reorder srcReorder_;
+  dnnl::reorder dstReorder_;
   dnnl::memory::desc userWeightsDesc_;
   dnnl::memory::desc biasDesc_;
   dnnl::deconvolution_forward::primitive_desc primitiveDesc_;
