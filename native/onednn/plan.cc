@@ -4,11 +4,14 @@
 #include <chrono>
 #include <cmath>
 #include <cstring>
+#include <mutex>
 #include <string>
 #include <unordered_map>
 
 #include "../core/error.h"
+#include "../core/no_destructor.h"
 #include "context.h"
+#include "plan_cache.h"
 
 namespace deconv::onednn {
 
@@ -138,24 +141,76 @@ DeconvPlan::DeconvPlan(const Problem& problem, MathMode math) : problem_(problem
 // Plain caller layouts or the layouts oneDNN prefers (plus reorders)? For problems worth it, the
 // two builds are timed once on zero-filled buffers and the faster kept; for small ones the plain
 // build stays unless it fell back to a reference kernel.
+namespace {
+
+// Layout choices already timed, by problem class: the problem without its batch and spatial sizes.
+// A workload whose lengths change on every call (a vocoder's 1-D frames) then times its layouts
+// once, not once per length.
+class LayoutChoices {
+ public:
+  static std::string classKey(const Problem& p, MathMode math) {
+    Problem shapeless = p;
+    shapeless.batch = 1;
+    shapeless.inSpatial = shapeless.outSpatial = shapeless.padsBegin = shapeless.padsEnd = SpatialDims{0, 0, 0};
+    return planKey(shapeless, math);
+  }
+  // 1: the caller's plain layouts, 0: oneDNN's preferred ones, -1: not timed yet.
+  int find(const std::string& key) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto it = choices_.find(key);
+    return it == choices_.end() ? -1 : (it->second ? 1 : 0);
+  }
+  void remember(const std::string& key, bool userLayouts) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (choices_.size() > 4096) choices_.clear();  // bounded; re-timing is only a cost
+    choices_[key] = userLayouts;
+  }
+  static LayoutChoices& shared() {
+    static NoDestructor<LayoutChoices> choices;
+    return choices.get();
+  }
+
+ private:
+  std::mutex mutex_;
+  std::unordered_map<std::string, bool> choices_;
+};
+
+}  // namespace
+
 void DeconvPlan::chooseLayouts(const Problem& computed, MathMode math) {
+  const std::string key = LayoutChoices::classKey(problem_, math);
+  const int known = LayoutChoices::shared().find(key);
+  if (known == 1) return;  // built with the caller's layouts already
+  if (known == 0) {
+    try {
+      build(computed, math, false);
+    } catch (const dnnl::error&) {
+      build(computed, math, true);
+    }
+    return;
+  }
+  const bool userLayouts = timedChoice(computed, math);
+  if (userLayouts != isUserLayoutBuild()) build(computed, math, userLayouts);
+  LayoutChoices::shared().remember(key, userLayouts);
+}
+
+// Times both builds (where worth it) and returns whether the caller's layouts won.
+bool DeconvPlan::timedChoice(const Problem& computed, MathMode math) {
   const std::string plainImpl = implementation();
   const bool plainIsFallback = plainImpl.find("ref") != std::string::npos;
   double flops = 2.0 * problem_.inChannels * (problem_.outChannels / problem_.groups);
   for (int i = 0; i < problem_.rank; ++i) flops *= problem_.inSpatial[i] * problem_.kernel[i];
   flops *= problem_.batch;
   constexpr double kWorthTiming = 2e7;  // ~0.2 ms and up: a second build costs less than it saves
-  if (!plainIsFallback && flops < kWorthTiming) return;
+  if (!plainIsFallback && flops < kWorthTiming) return true;
   const double plainMs = plainIsFallback ? 1e300 : timeRun();
   try {
     build(computed, math, false);
   } catch (const dnnl::error&) {
-    build(computed, math, true);
-    return;
+    return true;
   }
-  if (!reorderSrc_ && !reorderDst_) return;  // oneDNN prefers the caller's layouts anyway
-  const double preferredMs = timeRun();
-  if (preferredMs >= plainMs) build(computed, math, true);
+  if (isUserLayoutBuild()) return true;  // oneDNN prefers the caller's layouts anyway
+  return plainMs <= timeRun();
 }
 
 double DeconvPlan::timeRun() const {

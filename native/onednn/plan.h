@@ -54,6 +54,8 @@ class DeconvPlan {
   // Milliseconds of one run on zero-filled buffers (for choosing between the two builds).
   double timeRun() const;
   void chooseLayouts(const Problem& computed, MathMode math);
+  bool timedChoice(const Problem& computed, MathMode math);
+  bool isUserLayoutBuild() const { return !reorderSrc_ && !reorderDst_; }
   void run(const float* x, const float* primitiveWeights, const float* bias, float* y) const;
   void fillBands(const float* bias, float* y, const float* computed) const;
 
