@@ -114,7 +114,7 @@ DeconvPlan::DeconvPlan(const Problem& problem, MathMode math) : problem_(problem
     }
   }
   try {
-    build(computed, math, true);
+    build(computed, math, Layouts::Caller);
   } catch (const dnnl::error& first) {
     // Some kernels take a negative right padding (output past the full output, as
     // output_padding makes); where none does, compute without it and fill the band here.
@@ -130,7 +130,7 @@ DeconvPlan::DeconvPlan(const Problem& problem, MathMode math) : problem_(problem
     if (!trimmed) throw Error(ErrorKind::Error, describeDnnlError(first));
     hasBands_ = true;
     try {
-      build(computed, math, true);
+      build(computed, math, Layouts::Caller);
     } catch (const dnnl::error& second) {
       throw Error(ErrorKind::Error, describeDnnlError(second));
     }
@@ -154,16 +154,16 @@ class LayoutChoices {
     shapeless.inSpatial = shapeless.outSpatial = shapeless.padsBegin = shapeless.padsEnd = SpatialDims{0, 0, 0};
     return planKey(shapeless, math);
   }
-  // 1: the caller's plain layouts, 0: oneDNN's preferred ones, -1: not timed yet.
+  // The choice made for this class, or -1 when not timed yet.
   int find(const std::string& key) {
     std::lock_guard<std::mutex> lock(mutex_);
     auto it = choices_.find(key);
-    return it == choices_.end() ? -1 : (it->second ? 1 : 0);
+    return it == choices_.end() ? -1 : it->second;
   }
-  void remember(const std::string& key, bool userLayouts) {
+  void remember(const std::string& key, int choice) {
     std::lock_guard<std::mutex> lock(mutex_);
     if (choices_.size() > 4096) choices_.clear();  // bounded; re-timing is only a cost
-    choices_[key] = userLayouts;
+    choices_[key] = choice;
   }
   static LayoutChoices& shared() {
     static NoDestructor<LayoutChoices> choices;
@@ -172,7 +172,7 @@ class LayoutChoices {
 
  private:
   std::mutex mutex_;
-  std::unordered_map<std::string, bool> choices_;
+  std::unordered_map<std::string, int> choices_;
 };
 
 }  // namespace
@@ -180,37 +180,36 @@ class LayoutChoices {
 void DeconvPlan::chooseLayouts(const Problem& computed, MathMode math) {
   const std::string key = LayoutChoices::classKey(problem_, math);
   const int known = LayoutChoices::shared().find(key);
-  if (known == 1) return;  // built with the caller's layouts already
-  if (known == 0) {
-    try {
-      build(computed, math, false);
-    } catch (const dnnl::error&) {
-      build(computed, math, true);
-    }
-    return;
+  Layouts choice = known >= 0 ? static_cast<Layouts>(known) : timedChoice(computed, math);
+  try {
+    build(computed, math, choice);
+  } catch (const dnnl::error&) {
+    choice = Layouts::Caller;
+    build(computed, math, choice);
   }
-  const bool userLayouts = timedChoice(computed, math);
-  if (userLayouts != isUserLayoutBuild()) build(computed, math, userLayouts);
-  LayoutChoices::shared().remember(key, userLayouts);
+  if (known < 0) LayoutChoices::shared().remember(key, static_cast<int>(choice));
 }
 
-// Times both builds (where worth it) and returns whether the caller's layouts won.
-bool DeconvPlan::timedChoice(const Problem& computed, MathMode math) {
-  const std::string plainImpl = implementation();
-  const bool plainIsFallback = plainImpl.find("ref") != std::string::npos;
-  double flops = 2.0 * problem_.inChannels * (problem_.outChannels / problem_.groups);
+// Times the candidate builds (where worth it) and returns the fastest.
+DeconvPlan::Layouts DeconvPlan::timedChoice(const Problem& computed, MathMode math) {
+  const bool callerIsFallback = std::string(implementation()).find("ref") != std::string::npos;
+  double flops = 2.0 * problem_.batch * problem_.inChannels * (problem_.outChannels / problem_.groups);
   for (int i = 0; i < problem_.rank; ++i) flops *= problem_.inSpatial[i] * problem_.kernel[i];
-  flops *= problem_.batch;
-  constexpr double kWorthTiming = 2e7;  // ~0.2 ms and up: a second build costs less than it saves
-  if (!plainIsFallback && flops < kWorthTiming) return true;
-  const double plainMs = plainIsFallback ? 1e300 : timeRun();
-  try {
-    build(computed, math, false);
-  } catch (const dnnl::error&) {
-    return true;
+  constexpr double kWorthTiming = 2e7;  // ~0.2 ms and up: a few timed runs cost less than they save
+  if (!callerIsFallback && flops < kWorthTiming) return Layouts::Caller;
+  Layouts best = Layouts::Caller;
+  double bestMs = callerIsFallback ? 1e300 : timeRun();
+  for (Layouts candidate : {Layouts::OtherPlain, Layouts::Preferred}) {
+    try {
+      build(computed, math, candidate);
+    } catch (const dnnl::error&) {
+      continue;
+    }
+    if (candidate == Layouts::Preferred && !reorderSrc_ && !reorderDst_) continue;  // same as Caller
+    const double ms = timeRun();
+    if (ms < bestMs) bestMs = ms, best = candidate;
   }
-  if (isUserLayoutBuild()) return true;  // oneDNN prefers the caller's layouts anyway
-  return plainMs <= timeRun();
+  return best;
 }
 
 double DeconvPlan::timeRun() const {
@@ -229,7 +228,7 @@ double DeconvPlan::timeRun() const {
   return best;
 }
 
-void DeconvPlan::build(const Problem& computed, MathMode math, bool userLayouts) {
+void DeconvPlan::build(const Problem& computed, MathMode math, Layouts layouts) {
   binding_.reset();
   const Problem& p = problem_;
   const int r = p.rank;
@@ -244,11 +243,16 @@ void DeconvPlan::build(const Problem& computed, MathMode math, bool userLayouts)
   attr.set_post_ops(activationPostOps(p));
   if (math == MathMode::Bf16) attr.set_fpmath_mode(dnnl::fpmath_mode::bf16);
 
-  const dnnl::memory::desc anySrc(srcDesc_.get_dims(), dt::f32, tag::any);
-  const dnnl::memory::desc anyDst(dstDesc_.get_dims(), dt::f32, tag::any);
+  dnnl::memory::desc wantSrc = srcDesc_, wantDst = dstDesc_;
+  if (layouts != Layouts::Caller) {
+    const Layout other = p.layout == Layout::ChannelsLast ? Layout::ChannelsFirst : Layout::ChannelsLast;
+    const tag t = layouts == Layouts::OtherPlain ? activationTag(r, other) : tag::any;
+    wantSrc = dnnl::memory::desc(srcDesc_.get_dims(), dt::f32, t);
+    wantDst = dnnl::memory::desc(dstDesc_.get_dims(), dt::f32, t);
+  }
   primitiveDesc_ = dnnl::deconvolution_forward::primitive_desc(
       cpuEngine(), dnnl::prop_kind::forward_inference, dnnl::algorithm::deconvolution_direct,
-      userLayouts ? srcDesc_ : anySrc, anyWeights, biasDesc_, userLayouts ? dstDesc_ : anyDst, spatial(p.strides, r),
+      wantSrc, anyWeights, biasDesc_, wantDst, spatial(p.strides, r),
       spatial(p.dilations, r, -1), spatial(computed.padsBegin, r), spatial(computed.padsEnd, r), attr);
   primitive_ = dnnl::deconvolution_forward(primitiveDesc_);
   primitiveSrcDesc_ = primitiveDesc_.src_desc();

@@ -46,16 +46,17 @@ class DeconvPlan {
   const char* implementation() const;
 
  private:
-  // Builds the primitive for the inner box `computed`. With `userLayouts`, the primitive reads
-  // and writes the caller's plain layouts directly; without, oneDNN picks the activation layouts it
-  // prefers and the plan reorders into and out of them (worth it where the plain-layout kernel is
-  // a slow fallback, e.g. NCHW on CPUs whose fast kernels want channels last or blocked).
-  void build(const Problem& computed, MathMode math, bool userLayouts);
-  // Milliseconds of one run on zero-filled buffers (for choosing between the two builds).
+  // Which activation layouts the primitive works in. The caller's plain layouts need no reorder;
+  // the other plain layout (channels first ⇄ last) or the layouts oneDNN prefers (possibly
+  // blocked) cost a reorder in and out, which pays where the caller's layout only has a slow
+  // kernel (NCHW on CPUs whose fast kernels want channels last, few output channels in NHWC).
+  enum class Layouts { Caller, OtherPlain, Preferred };
+  // Builds the primitive for the inner box `computed` in the given layouts.
+  void build(const Problem& computed, MathMode math, Layouts layouts);
+  // Milliseconds of one run on zero-filled buffers (for choosing between builds).
   double timeRun() const;
   void chooseLayouts(const Problem& computed, MathMode math);
-  bool timedChoice(const Problem& computed, MathMode math);
-  bool isUserLayoutBuild() const { return !reorderSrc_ && !reorderDst_; }
+  Layouts timedChoice(const Problem& computed, MathMode math);
   void run(const float* x, const float* primitiveWeights, const float* bias, float* y) const;
   void fillBands(const float* bias, float* y, const float* computed) const;
 
