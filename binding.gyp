@@ -77,6 +77,9 @@
           ],
           'include_dirs': [ '<(deconv_onednn_include)' ],
           'libraries': [ '<(deconv_onednn_library)' ],
+          # OpenMP for the backend's own parallel loops: the GNU runtime libdnnl uses too.
+          'cflags_cc': [ '-fopenmp' ],
+          'ldflags': [ '-fopenmp' ],
           'conditions': [
             [ 'deconv_onednn_bundle==1', {
               # '$$' is make's escape: the binary gets the literal $ORIGIN.

@@ -246,6 +246,58 @@ describe.each(natives)('%s backend', (backend) => {
   });
 });
 
+describe.runIf(natives.includes('onednn'))('every way the oneDNN backend can compute', () => {
+  // Plans normally time their candidates and keep the fastest, so which one a small test problem
+  // gets is up to the machine. DECONV_ONEDNN_VARIANT forces each in turn.
+  const addon = () => nativeAddon().addon!;
+  for (const variant of ['caller', 'other', 'preferred', 'gemm']) {
+    it(`${variant}: random problems match the reference`, () => {
+      process.env.DECONV_ONEDNN_VARIANT = variant;
+      addon().clearPlanCache!();
+      try {
+        fc.assert(
+          fc.property(problem, fc.boolean(), (c, tfFilters) => {
+            const axes = c.axes.slice(0, c.rank);
+            const groups = variant === 'gemm' ? 1 : c.groups;
+            const C = groups * c.cg;
+            const M = groups * c.mg;
+            const eff = axes.map((a) => (a.k - 1) * a.d + 1);
+            const pads = axes.map((a, i) => Math.min(a.p0, eff[i]! - 1));
+            const outputPadding = axes.map((a) => a.op % Math.max(a.s, a.d));
+            if (axes.some((a, i) => (a.in - 1) * a.s + eff[i]! + outputPadding[i]! - 2 * pads[i]! < 1)) return;
+            const xShape = [c.batch, C, ...axes.map((a) => a.in)];
+            const X = { shape: xShape, data: randomData(xShape.reduce((a, b) => a * b, 1), c.seed) };
+            const B = c.bias ? { shape: [M], data: randomData(M, c.seed + 2) } : null;
+            const attrs = { strides: axes.map((a) => a.s), dilations: axes.map((a) => a.d), pads: [...pads, ...pads], outputPadding, group: groups, activation: c.activation, alpha: c.alpha };
+            if (tfFilters && c.rank === 2) {
+              // TF's filter layout through conv2dTranspose in NCHW: the other filter order.
+              const f = { shape: [axes[0]!.k, axes[1]!.k, c.mg, C], data: randomData(axes[0]!.k * axes[1]!.k * c.mg * C, c.seed + 1) };
+              const out = axes.map((a) => a.in * a.s);
+              const options = { dataFormat: 'NCHW' as const, activation: c.activation, alpha: c.alpha, ...(B ? { bias: B } : {}) };
+              const ref = conv2dTranspose(X, f, [c.batch, M, out[0]!, out[1]!], axes.map((a) => a.s), 'SAME', { ...options, backend: 'ts' });
+              const got = conv2dTranspose(X, f, [c.batch, M, out[0]!, out[1]!], axes.map((a) => a.s), 'SAME', { ...options, backend: 'onednn' });
+              expect(worst(got.data, ref.data, 1e-4)).toBeLessThanOrEqual(1);
+              return;
+            }
+            const wShape = [C, c.mg, ...axes.map((a) => a.k)];
+            const W = { shape: wShape, data: randomData(wShape.reduce((a, b) => a * b, 1), c.seed + 1) };
+            const ref = convTranspose(X, W, B, { ...attrs, backend: 'ts' });
+            const got = convTranspose(X, W, B, { ...attrs, backend: 'onednn' });
+            expect(worst(got.data, ref.data, 1e-4)).toBeLessThanOrEqual(1);
+            const plan = convTransposePlan(xShape, W, B, { ...attrs, backend: 'onednn' });
+            expect(worst(plan.run(X).data, ref.data, 1e-4)).toBeLessThanOrEqual(1);
+            plan.dispose();
+          }),
+          { numRuns: 60 },
+        );
+      } finally {
+        delete process.env.DECONV_ONEDNN_VARIANT;
+        addon().clearPlanCache!();
+      }
+    });
+  }
+});
+
 describe.runIf(natives.includes('onednn'))('oneDNN controls', () => {
   it('setNumThreads / getNumThreads', () => {
     const before = getNumThreads();

@@ -1,6 +1,7 @@
 #include "plan.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <chrono>
 #include <cmath>
 #include <cstring>
@@ -11,6 +12,7 @@
 #include "../core/error.h"
 #include "../core/no_destructor.h"
 #include "context.h"
+#include "gemm_col2im.h"
 #include "plan_cache.h"
 
 namespace deconv::onednn {
@@ -177,17 +179,50 @@ class LayoutChoices {
 
 }  // namespace
 
+DeconvPlan::~DeconvPlan() = default;
+
+// DECONV_ONEDNN_VARIANT=caller|other|preferred|gemm forces one way of computing (where it
+// applies) instead of timing: for tests that must cover every way, and for benchmarking one.
+static int forcedVariant() {
+  const char* value = std::getenv("DECONV_ONEDNN_VARIANT");
+  if (value == nullptr) return -1;
+  const std::string name(value);
+  if (name == "caller") return 0;
+  if (name == "other") return 1;
+  if (name == "preferred") return 2;
+  if (name == "gemm") return 3;
+  return -1;
+}
+
 void DeconvPlan::chooseLayouts(const Problem& computed, MathMode math) {
+  if (const int forced = forcedVariant(); forced >= 0) {
+    const auto choice = static_cast<Layouts>(forced);
+    adopt(computed, math, choice == Layouts::Gemm && !GemmCol2im::supports(problem_) ? Layouts::Caller : choice);
+    return;
+  }
   const std::string key = LayoutChoices::classKey(problem_, math);
   const int known = LayoutChoices::shared().find(key);
-  Layouts choice = known >= 0 ? static_cast<Layouts>(known) : timedChoice(computed, math);
+  const Layouts choice = known >= 0 ? static_cast<Layouts>(known) : timedChoice(computed, math);
+  adopt(computed, math, choice);
+  if (known < 0) LayoutChoices::shared().remember(key, static_cast<int>(choice));
+}
+
+// Makes `choice` the plan's way of computing (the caller's layouts if it cannot be built).
+void DeconvPlan::adopt(const Problem& computed, MathMode math, Layouts choice) {
+  gemm_.reset();
+  if (choice == Layouts::Gemm) {
+    try {
+      gemm_ = std::make_unique<GemmCol2im>(problem_, math);
+      return;
+    } catch (const Error&) {
+      choice = Layouts::Caller;
+    }
+  }
   try {
     build(computed, math, choice);
   } catch (const dnnl::error&) {
-    choice = Layouts::Caller;
-    build(computed, math, choice);
+    build(computed, math, Layouts::Caller);
   }
-  if (known < 0) LayoutChoices::shared().remember(key, static_cast<int>(choice));
 }
 
 // Times the candidate builds (where worth it) and returns the fastest.
@@ -195,7 +230,7 @@ DeconvPlan::Layouts DeconvPlan::timedChoice(const Problem& computed, MathMode ma
   const bool callerIsFallback = std::string(implementation()).find("ref") != std::string::npos;
   double flops = 2.0 * problem_.batch * problem_.inChannels * (problem_.outChannels / problem_.groups);
   for (int i = 0; i < problem_.rank; ++i) flops *= problem_.inSpatial[i] * problem_.kernel[i];
-  constexpr double kWorthTiming = 2e7;  // ~0.2 ms and up: a few timed runs cost less than they save
+  constexpr double kWorthTiming = 4e6;  // ~0.05 ms and up: a few timed runs cost less than they save
   if (!callerIsFallback && flops < kWorthTiming) return Layouts::Caller;
   Layouts best = Layouts::Caller;
   double bestMs = callerIsFallback ? 1e300 : timeRun();
@@ -209,20 +244,35 @@ DeconvPlan::Layouts DeconvPlan::timedChoice(const Problem& computed, MathMode ma
     const double ms = timeRun();
     if (ms < bestMs) bestMs = ms, best = candidate;
   }
+  if (GemmCol2im::supports(problem_)) {
+    try {
+      gemm_ = std::make_unique<GemmCol2im>(problem_, math);
+      const double ms = timeRun();
+      if (ms < bestMs) bestMs = ms, best = Layouts::Gemm;
+    } catch (const Error&) {
+      // not buildable here: keep the deconvolution
+    }
+    gemm_.reset();
+  }
   return best;
 }
 
 double DeconvPlan::timeRun() const {
   std::vector<float> x(static_cast<std::size_t>(problem_.inputElements()));
-  std::vector<float> w(primitiveDesc_.weights_desc().get_size() / sizeof(float));
+  std::vector<float> w(gemm_ ? static_cast<std::size_t>(problem_.filterElements())
+                             : primitiveDesc_.weights_desc().get_size() / sizeof(float));
   std::vector<float> bias(static_cast<std::size_t>(problem_.outChannels));
   std::vector<float> y(static_cast<std::size_t>(problem_.outputElements()));
   applyThreadCount();
-  run(x.data(), w.data(), bias.data(), y.data());  // warm-up: first touches, JIT caches
+  auto once = [&] {
+    if (gemm_) gemm_->execute(x.data(), w.data(), bias.data(), y.data());
+    else run(x.data(), w.data(), bias.data(), y.data());
+  };
+  once();  // warm-up: first touches, JIT caches
   double best = 1e300;
   for (int rep = 0; rep < 2; ++rep) {
     const auto start = std::chrono::steady_clock::now();
-    run(x.data(), w.data(), bias.data(), y.data());
+    once();
     best = std::min(best, std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
   }
   return best;
@@ -269,12 +319,16 @@ void DeconvPlan::build(const Problem& computed, MathMode math, Layouts layouts) 
 }
 
 std::size_t DeconvPlan::packedBytes() const {
+  if (gemm_) return (problem_.filterElements() + problem_.biasElements()) * sizeof(float);
   return primitiveDesc_.weights_desc().get_size() + (problem_.hasBias ? problem_.outChannels * sizeof(float) : 0);
 }
 
-const char* DeconvPlan::implementation() const { return primitiveDesc_.impl_info_str(); }
+const char* DeconvPlan::implementation() const {
+  return gemm_ ? "deconv:gemm_col2im (oneDNN matmul + col2im)" : primitiveDesc_.impl_info_str();
+}
 
 void DeconvPlan::execute(const float* x, const float* w, const float* bias, float* y) const {
+  if (gemm_) return gemm_->execute(x, w, bias, y);
   applyThreadCount();
   const float* weights = w;
   if (reorderWeights_) {
@@ -290,8 +344,10 @@ void DeconvPlan::execute(const float* x, const float* w, const float* bias, floa
 
 std::shared_ptr<const PackedWeights> DeconvPlan::pack(const float* w, const float* bias) const {
   auto packed = std::make_shared<PackedWeights>();
-  packed->weights.resize(primitiveDesc_.weights_desc().get_size() / sizeof(float));
-  if (reorderWeights_) {
+  if (gemm_) {
+    packed->weights.assign(w, w + problem_.filterElements());  // GemmCol2im reads them as they are
+  } else if (reorderWeights_) {
+    packed->weights.resize(primitiveDesc_.weights_desc().get_size() / sizeof(float));
     applyThreadCount();
     dnnl::stream& stream = threadStream();
     dnnl::memory user(userWeightsDesc_, cpuEngine(), const_cast<float*>(w));
@@ -299,13 +355,14 @@ std::shared_ptr<const PackedWeights> DeconvPlan::pack(const float* w, const floa
     weightsReorder_.execute(stream, user, reordered);
     stream.wait();
   } else {
-    std::memcpy(packed->weights.data(), w, packed->weights.size() * sizeof(float));
+    packed->weights.assign(w, w + primitiveDesc_.weights_desc().get_size() / sizeof(float));
   }
   if (problem_.hasBias) packed->bias.assign(bias, bias + problem_.outChannels);
   return packed;
 }
 
 void DeconvPlan::execute(const float* x, const PackedWeights& packed, float* y) const {
+  if (gemm_) return gemm_->execute(x, packed.weights.data(), problem_.hasBias ? packed.bias.data() : nullptr, y);
   applyThreadCount();
   run(x, packed.weights.data(), problem_.hasBias ? packed.bias.data() : nullptr, y);
 }

@@ -18,6 +18,8 @@
 
 namespace deconv::onednn {
 
+class GemmCol2im;
+
 // How arithmetic is done inside the primitive; inputs and outputs are float32 either way.
 enum class MathMode { Float32, Bf16 };
 
@@ -31,6 +33,7 @@ struct PackedWeights {
 class DeconvPlan {
  public:
   DeconvPlan(const Problem& problem, MathMode math);
+  ~DeconvPlan();
 
   // Computes the problem: x and w in the problem's layouts, bias (M values) when hasBias, y
   // receives every output element. The weights are reordered into thread-local scratch.
@@ -50,17 +53,20 @@ class DeconvPlan {
   // the other plain layout (channels first ⇄ last) or the layouts oneDNN prefers (possibly
   // blocked) cost a reorder in and out, which pays where the caller's layout only has a slow
   // kernel (NCHW on CPUs whose fast kernels want channels last, few output channels in NHWC).
-  enum class Layouts { Caller, OtherPlain, Preferred };
+  // Gemm: not the deconvolution primitive at all but GemmCol2im (gemm_col2im.h).
+  enum class Layouts { Caller, OtherPlain, Preferred, Gemm };
   // Builds the primitive for the inner box `computed` in the given layouts.
   void build(const Problem& computed, MathMode math, Layouts layouts);
   // Milliseconds of one run on zero-filled buffers (for choosing between builds).
   double timeRun() const;
+  void adopt(const Problem& computed, MathMode math, Layouts choice);
   void chooseLayouts(const Problem& computed, MathMode math);
   Layouts timedChoice(const Problem& computed, MathMode math);
   void run(const float* x, const float* primitiveWeights, const float* bias, float* y) const;
   void fillBands(const float* bias, float* y, const float* computed) const;
 
   Problem problem_;
+  std::unique_ptr<GemmCol2im> gemm_;  // set when the plan computes with GemmCol2im
   // Output positions that no input reaches and that oneDNN will not produce itself (before the
   // full output when padsBegin < 0; after it when padsEnd < 0 and the primitive refuses that) get
   // only bias and activation: the primitive computes the inner box into scratch, which is then

@@ -1,0 +1,154 @@
+#include "gemm_col2im.h"
+
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+#include "../core/error.h"
+#include "context.h"
+
+namespace deconv::onednn {
+
+namespace {
+
+using dims = dnnl::memory::dims;
+using dt = dnnl::memory::data_type;
+
+// Upper bound of the cols buffer: enough images per product to keep the matmul efficient without
+// materializing a huge matrix for a large batch.
+constexpr int64_t kMaxColsElements = int64_t{16} << 20;  // 64 MiB of float32
+
+float activate(const Problem& p, float v) {
+  switch (p.activation) {
+    case Activation::None: return v;
+    case Activation::Relu: return v > 0.f ? v : 0.f;
+    case Activation::LeakyRelu: return v > 0.f ? v : v * p.activationAlpha;
+    case Activation::Sigmoid: return 1.f / (1.f + std::exp(-v));
+    case Activation::Tanh: return std::tanh(v);
+    case Activation::Elu: return v > 0.f ? v : p.activationAlpha * std::expm1(v);
+  }
+  return v;
+}
+
+}  // namespace
+
+bool GemmCol2im::supports(const Problem& p) { return p.layout == Layout::ChannelsFirst && p.groups == 1; }
+
+GemmCol2im::GemmCol2im(const Problem& problem, MathMode math) : problem_(problem) {
+  const Problem& p = problem_;
+  for (int i = 0; i < p.rank; ++i) {
+    taps_ *= p.kernel[i];
+    pixels_ *= p.inSpatial[i];
+    outPixels_ *= p.outSpatial[i];
+  }
+  const int64_t rows = p.outChannels * taps_, C = p.inChannels;
+  tapMajor_ = p.filterLayout == FilterLayout::SpatialOutIn;
+  chunk_ = std::max<int64_t>(1, std::min<int64_t>(p.batch, kMaxColsElements / std::max<int64_t>(1, rows * pixels_)));
+  tail_ = p.batch % chunk_;
+
+  // Wᵀ as the matmul's source (rows × C), broadcast over the images of a chunk. ONNX's [C, M, K]
+  // is C × (M·K) row-major, so Wᵀ has strides (1, M·K); TF's [K, M, C] is (K·M) × C row-major.
+  weightsDesc_ = dnnl::memory::desc({1, rows, C}, dt::f32, tapMajor_ ? dims{rows * C, C, 1} : dims{rows * C, 1, rows});
+  dnnl::primitive_attr attr;
+  attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
+  if (math == MathMode::Bf16) attr.set_fpmath_mode(dnnl::fpmath_mode::bf16);
+  auto make = [&](int64_t images, dnnl::memory::desc& input, dnnl::memory::desc& cols, dnnl::memory::desc& scratch) {
+    input = dnnl::memory::desc({images, C, pixels_}, dt::f32, dims{C * pixels_, pixels_, 1});
+    cols = dnnl::memory::desc({images, rows, pixels_}, dt::f32, dims{rows * pixels_, pixels_, 1});
+    dnnl::matmul::primitive_desc pd(cpuEngine(), weightsDesc_, input, cols, attr);
+    scratch = pd.scratchpad_desc();
+    return dnnl::matmul(pd);
+  };
+  try {
+    matmul_ = make(chunk_, inputDesc_, colsDesc_, scratchpadDesc_);
+    if (tail_ > 0) tailMatmul_ = make(tail_, tailInputDesc_, tailColsDesc_, tailScratchpadDesc_);
+  } catch (const dnnl::error& e) {
+    throw Error(ErrorKind::Error, std::string("oneDNN could not build the matrix product: ") + e.what());
+  }
+}
+
+void GemmCol2im::execute(const float* x, const float* w, const float* bias, float* y) const {
+  applyThreadCount();
+  const Problem& p = problem_;
+  const dnnl::engine& engine = cpuEngine();
+  dnnl::stream& stream = threadStream();
+  const int64_t C = p.inChannels, M = p.outChannels;
+  float* cols = static_cast<float*>(threadScratch(2, colsDesc_.get_size()));
+  dnnl::memory weights(weightsDesc_, engine, const_cast<float*>(w));
+  for (int64_t n = 0; n < p.batch; n += chunk_) {
+    const int64_t images = std::min(chunk_, p.batch - n);
+    const bool tail = images != chunk_;
+    const dnnl::matmul& product = tail ? tailMatmul_ : matmul_;
+    dnnl::memory input(tail ? tailInputDesc_ : inputDesc_, engine, const_cast<float*>(x + n * C * pixels_));
+    dnnl::memory colsMemory(tail ? tailColsDesc_ : colsDesc_, engine, cols);
+    const auto& scratchDesc = tail ? tailScratchpadDesc_ : scratchpadDesc_;
+    dnnl::memory scratch(scratchDesc, engine, threadScratch(0, scratchDesc.get_size()));
+    product.execute(stream, {{DNNL_ARG_SRC, weights}, {DNNL_ARG_WEIGHTS, input}, {DNNL_ARG_DST, colsMemory},
+                             {DNNL_ARG_SCRATCHPAD, scratch}});
+    stream.wait();
+    col2im(cols, bias, y + n * M * outPixels_, images);
+  }
+}
+
+
+// y[n, m, o] for every output position: the sum of the cols entries whose input position and tap
+// reach o, then bias and activation. Each output row belongs to one thread (no races), and rows
+// are spread over all threads whatever M is.
+void GemmCol2im::col2im(const float* cols, const float* bias, float* y, int64_t images) const {
+  const Problem& p = problem_;
+  // Three axes (D, H, W), leading ones of size 1.
+  int64_t in[3] = {1, 1, 1}, out[3] = {1, 1, 1}, k[3] = {1, 1, 1}, s[3] = {1, 1, 1}, d[3] = {1, 1, 1}, pb[3] = {0, 0, 0};
+  for (int i = 0; i < p.rank; ++i) {
+    const int a = 3 - p.rank + i;
+    in[a] = p.inSpatial[i], out[a] = p.outSpatial[i], k[a] = p.kernel[i];
+    s[a] = p.strides[i], d[a] = p.dilations[i], pb[a] = p.padsBegin[i];
+  }
+  const int64_t M = p.outChannels, K = taps_, P = pixels_;
+  const int64_t rowsPerImage = M * out[0] * out[1];
+  const int64_t totalRows = images * rowsPerImage;
+  const bool tapMajor = tapMajor_;
+  // For each output column and kernel column: the input column, or -1 where none reaches it.
+  std::vector<int64_t> inputColumn(static_cast<std::size_t>(out[2] * k[2]));
+  for (int64_t ow = 0; ow < out[2]; ++ow) {
+    for (int64_t kw = 0; kw < k[2]; ++kw) {
+      const int64_t t = ow + pb[2] - kw * d[2];
+      inputColumn[ow * k[2] + kw] = (t >= 0 && t % s[2] == 0 && t / s[2] < in[2]) ? t / s[2] : -1;
+    }
+  }
+#pragma omp parallel for schedule(static)
+  for (int64_t row = 0; row < totalRows; ++row) {
+    const int64_t n = row / rowsPerImage;
+    const int64_t m = (row / (out[0] * out[1])) % M;
+    const int64_t od = (row / out[1]) % out[0];
+    const int64_t oh = row % out[1];
+    float* target = y + ((n * M + m) * out[0] * out[1] + od * out[1] + oh) * out[2];
+    const float* image = cols + n * M * K * P;
+    const float base = bias ? bias[m] : 0.f;
+    for (int64_t ow = 0; ow < out[2]; ++ow) target[ow] = base;
+    for (int64_t kd = 0; kd < k[0]; ++kd) {
+      const int64_t td = od + pb[0] - kd * d[0];
+      if (td < 0 || td % s[0] != 0 || td / s[0] >= in[0]) continue;
+      const int64_t id = td / s[0];
+      for (int64_t kh = 0; kh < k[1]; ++kh) {
+        const int64_t th = oh + pb[1] - kh * d[1];
+        if (th < 0 || th % s[1] != 0 || th / s[1] >= in[1]) continue;
+        const int64_t ih = th / s[1];
+        for (int64_t kw = 0; kw < k[2]; ++kw) {
+          const int64_t tap = (kd * k[1] + kh) * k[2] + kw;
+          const int64_t colsRow = tapMajor ? tap * M + m : m * K + tap;
+          const float* plane = image + colsRow * P + (id * in[1] + ih) * in[2];
+          const int64_t* columns = inputColumn.data() + kw;
+          for (int64_t ow = 0; ow < out[2]; ++ow) {
+            const int64_t iw = columns[ow * k[2]];
+            if (iw >= 0) target[ow] += plane[iw];
+          }
+        }
+      }
+    }
+    if (p.activation != Activation::None) {
+      for (int64_t ow = 0; ow < out[2]; ++ow) target[ow] = activate(p, target[ow]);
+    }
+  }
+}
+
+}  // namespace deconv::onednn

@@ -1,0 +1,48 @@
+// GemmCol2im: transposed convolution as one matrix product and a col2im gather.
+//
+//   cols[n] (M·K × P) = Wᵀ (M·K × C) · x[n] (C × P)        (oneDNN matmul, all threads)
+//   y[n, m, o] = bias[m] + Σ over taps k that reach o of cols[n][m, k][i(o, k)]
+//
+// This is ONNX Runtime's algorithm. It wins over oneDNN's deconvolution kernels where the output
+// has few channels (M = 1 or 3 in super-resolution and image-generator heads, or a 1-D synthesis
+// filter): those kernels vectorize over output channels and leave most lanes empty, while here the
+// product runs over M·K rows and the gather is parallel over output rows. Channels-first
+// activations, one group.
+#pragma once
+
+#include <dnnl.hpp>
+
+#include <cstddef>
+
+#include "../core/problem.h"
+#include "plan.h"
+
+namespace deconv::onednn {
+
+class GemmCol2im {
+ public:
+  // Whether the problem has this algorithm's shape (channels first, one group).
+  static bool supports(const Problem& problem);
+
+  GemmCol2im(const Problem& problem, MathMode math);
+
+  // w in the problem's filter layout (TF or ONNX: both are a plain C × M·K matrix, up to order).
+  void execute(const float* x, const float* w, const float* bias, float* y) const;
+
+ private:
+  void col2im(const float* cols, const float* bias, float* y, int64_t images) const;
+
+  Problem problem_;
+  int64_t taps_ = 1;          // K: kernel positions
+  int64_t pixels_ = 1;        // P: input positions per image
+  int64_t outPixels_ = 1;
+  int64_t chunk_ = 1;         // images per matrix product (bounds the cols buffer)
+  bool tapMajor_ = false;     // cols rows ordered (k, m) (TF filters) instead of (m, k) (ONNX)
+  dnnl::matmul matmul_;
+  dnnl::memory::desc weightsDesc_, inputDesc_, colsDesc_, scratchpadDesc_;
+  dnnl::matmul tailMatmul_;   // for the last, shorter chunk of images
+  dnnl::memory::desc tailInputDesc_, tailColsDesc_, tailScratchpadDesc_;
+  int64_t tail_ = 0;
+};
+
+}  // namespace deconv::onednn
