@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "../core/error.h"
+#include "../core/uninitialized.h"
 #include "../onednn/context.h"
 #include "../onednn/library.h"
 #include "../onednn/plan_cache.h"
@@ -78,15 +79,17 @@ std::vector<float> snapshot(const float* data, int64_t count) {
 
 // The result of an async call: a Float32Array over memory the compute thread filled, handed to
 // JS without a copy (V8 frees it through the finalizer).
-Napi::Value outputArray(Napi::Env env, std::vector<float>&& output) {
-  auto owned = std::make_unique<std::vector<float>>(std::move(output));
+Napi::Value outputArray(Napi::Env env, UninitializedVector<float>&& output) {
+  auto owned = std::make_unique<UninitializedVector<float>>(std::move(output));
   const std::size_t bytes = owned->size() * sizeof(float);
   Napi::ArrayBuffer buffer;
   if (bytes == 0) {
     buffer = Napi::ArrayBuffer::New(env, 0);
   } else {
     buffer = Napi::ArrayBuffer::New(env, owned->data(), bytes,
-                                    [](Napi::Env, void*, std::vector<float>* data) { std::unique_ptr<std::vector<float>> drop(data); },
+                                    [](Napi::Env, void*, UninitializedVector<float>* data) {
+                                      std::unique_ptr<UninitializedVector<float>> drop(data);
+                                    },
                                     owned.get());
     owned.release();
   }
@@ -99,7 +102,7 @@ Napi::Value runAsync(Napi::Env env, int64_t outputElements, std::function<void(f
   std::shared_ptr<AsyncBridge> bridge = AsyncBridge::of(env);
   bridge->begin(env);
   ComputeQueue::shared().post([bridge, deferred, outputElements, compute = std::move(compute)]() mutable {
-    std::vector<float> output;
+    UninitializedVector<float> output;
     std::string failure;
     ErrorKind kind = ErrorKind::Error;
     try {
