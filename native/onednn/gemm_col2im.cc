@@ -91,9 +91,10 @@ void GemmCol2im::execute(const float* x, const float* w, const float* bias, floa
 }
 
 
-// y[n, m, o] for every output position: the sum of the cols entries whose input position and tap
-// reach o, then bias and activation. Each output row belongs to one thread (no races), and rows
-// are spread over all threads whatever M is.
+// y[n, m, o] for every output position: bias, plus the cols entries whose input position and tap
+// reach o, then the activation. Work items are (image, channel, output row, block of columns): each
+// owns its outputs (no races), and a single long 1-D row still spreads over all threads. Within a
+// row the loops run over input columns, so the cost is K·IW per row, not K·OW.
 void GemmCol2im::col2im(const float* cols, const float* bias, float* y, int64_t images) const {
   const Problem& p = problem_;
   // Three axes (D, H, W), leading ones of size 1.
@@ -104,27 +105,24 @@ void GemmCol2im::col2im(const float* cols, const float* bias, float* y, int64_t 
     s[a] = p.strides[i], d[a] = p.dilations[i], pb[a] = p.padsBegin[i];
   }
   const int64_t M = p.outChannels, K = taps_, P = pixels_;
+  constexpr int64_t kBlock = 2048;  // output columns per work item
+  const int64_t blocks = (out[2] + kBlock - 1) / kBlock;
   const int64_t rowsPerImage = M * out[0] * out[1];
-  const int64_t totalRows = images * rowsPerImage;
+  const int64_t items = images * rowsPerImage * blocks;
   const bool tapMajor = tapMajor_;
-  // For each output column and kernel column: the input column, or -1 where none reaches it.
-  std::vector<int64_t> inputColumn(static_cast<std::size_t>(out[2] * k[2]));
-  for (int64_t ow = 0; ow < out[2]; ++ow) {
-    for (int64_t kw = 0; kw < k[2]; ++kw) {
-      const int64_t t = ow + pb[2] - kw * d[2];
-      inputColumn[ow * k[2] + kw] = (t >= 0 && t % s[2] == 0 && t / s[2] < in[2]) ? t / s[2] : -1;
-    }
-  }
 #pragma omp parallel for schedule(static)
-  for (int64_t row = 0; row < totalRows; ++row) {
+  for (int64_t item = 0; item < items; ++item) {
+    const int64_t block = item % blocks;
+    const int64_t row = item / blocks;
     const int64_t n = row / rowsPerImage;
     const int64_t m = (row / (out[0] * out[1])) % M;
     const int64_t od = (row / out[1]) % out[0];
     const int64_t oh = row % out[1];
+    const int64_t owBegin = block * kBlock, owEnd = std::min(out[2], owBegin + kBlock);
     float* target = y + ((n * M + m) * out[0] * out[1] + od * out[1] + oh) * out[2];
     const float* image = cols + n * M * K * P;
     const float base = bias ? bias[m] : 0.f;
-    for (int64_t ow = 0; ow < out[2]; ++ow) target[ow] = base;
+    for (int64_t ow = owBegin; ow < owEnd; ++ow) target[ow] = base;
     for (int64_t kd = 0; kd < k[0]; ++kd) {
       const int64_t td = od + pb[0] - kd * d[0];
       if (td < 0 || td % s[0] != 0 || td / s[0] >= in[0]) continue;
@@ -135,18 +133,20 @@ void GemmCol2im::col2im(const float* cols, const float* bias, float* y, int64_t 
         const int64_t ih = th / s[1];
         for (int64_t kw = 0; kw < k[2]; ++kw) {
           const int64_t tap = (kd * k[1] + kh) * k[2] + kw;
-          const int64_t colsRow = tapMajor ? tap * M + m : m * K + tap;
-          const float* plane = image + colsRow * P + (id * in[1] + ih) * in[2];
-          const int64_t* columns = inputColumn.data() + kw;
-          for (int64_t ow = 0; ow < out[2]; ++ow) {
-            const int64_t iw = columns[ow * k[2]];
-            if (iw >= 0) target[ow] += plane[iw];
-          }
+          const float* plane = image + (tapMajor ? tap * M + m : m * K + tap) * P + (id * in[1] + ih) * in[2];
+          // ow = iw·s + kw·d − pb must fall in [owBegin, owEnd): the iw that do, by ceiling division.
+          const int64_t shift = kw * d[2] - pb[2];
+          const int64_t lo = owBegin - shift, hi = owEnd - shift;  // iw·s in [lo, hi)
+          const int64_t iwBegin = std::max<int64_t>(0, lo <= 0 ? 0 : (lo + s[2] - 1) / s[2]);
+          const int64_t iwEnd = std::min<int64_t>(in[2], hi <= 0 ? 0 : (hi + s[2] - 1) / s[2]);
+          float* at = target + shift;
+          const int64_t step = s[2];
+          for (int64_t iw = iwBegin; iw < iwEnd; ++iw) at[iw * step] += plane[iw];
         }
       }
     }
     if (p.activation != Activation::None) {
-      for (int64_t ow = 0; ow < out[2]; ++ow) target[ow] = activate(p, target[ow]);
+      for (int64_t ow = owBegin; ow < owEnd; ++ow) target[ow] = activate(p, target[ow]);
     }
   }
 }

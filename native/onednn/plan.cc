@@ -233,7 +233,7 @@ DeconvPlan::Layouts DeconvPlan::timedChoice(const Problem& computed, MathMode ma
   constexpr double kWorthTiming = 4e6;  // ~0.05 ms and up: a few timed runs cost less than they save
   if (!callerIsFallback && flops < kWorthTiming) return Layouts::Caller;
   Layouts best = Layouts::Caller;
-  double bestMs = callerIsFallback ? 1e300 : timeRun();
+  double bestMs = callerIsFallback ? 1e300 : timeRun(1e300);
   for (Layouts candidate : {Layouts::OtherPlain, Layouts::Preferred}) {
     try {
       build(computed, math, candidate);
@@ -241,13 +241,13 @@ DeconvPlan::Layouts DeconvPlan::timedChoice(const Problem& computed, MathMode ma
       continue;
     }
     if (candidate == Layouts::Preferred && !reorderSrc_ && !reorderDst_) continue;  // same as Caller
-    const double ms = timeRun();
+    const double ms = timeRun(3 * bestMs);
     if (ms < bestMs) bestMs = ms, best = candidate;
   }
   if (GemmCol2im::supports(problem_)) {
     try {
       gemm_ = std::make_unique<GemmCol2im>(problem_, math);
-      const double ms = timeRun();
+      const double ms = timeRun(3 * bestMs);
       if (ms < bestMs) bestMs = ms, best = Layouts::Gemm;
     } catch (const Error&) {
       // not buildable here: keep the deconvolution
@@ -257,7 +257,7 @@ DeconvPlan::Layouts DeconvPlan::timedChoice(const Problem& computed, MathMode ma
   return best;
 }
 
-double DeconvPlan::timeRun() const {
+double DeconvPlan::timeRun(double giveUpMs) const {
   std::vector<float> x(static_cast<std::size_t>(problem_.inputElements()));
   std::vector<float> w(gemm_ ? static_cast<std::size_t>(problem_.filterElements())
                              : primitiveDesc_.weights_desc().get_size() / sizeof(float));
@@ -268,8 +268,14 @@ double DeconvPlan::timeRun() const {
     if (gemm_) gemm_->execute(x.data(), w.data(), bias.data(), y.data());
     else run(x.data(), w.data(), bias.data(), y.data());
   };
-  once();  // warm-up: first touches, JIT caches
-  double best = 1e300;
+  // The warm-up run (first touches, JIT caches) is timed too: a candidate already far slower than
+  // the best so far is dropped without more runs (some kernels take seconds on a shape they are
+  // not made for, e.g. a 1024-tap 1-D filter).
+  const auto warmStart = std::chrono::steady_clock::now();
+  once();
+  const double warmMs = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - warmStart).count();
+  if (warmMs > giveUpMs) return warmMs;
+  double best = warmMs;
   for (int rep = 0; rep < 2; ++rep) {
     const auto start = std::chrono::steady_clock::now();
     once();

@@ -57,8 +57,9 @@ class DeconvPlan {
   enum class Layouts { Caller, OtherPlain, Preferred, Gemm };
   // Builds the primitive for the inner box `computed` in the given layouts.
   void build(const Problem& computed, MathMode math, Layouts layouts);
-  // Milliseconds of one run on zero-filled buffers (for choosing between builds).
-  double timeRun() const;
+  // Milliseconds of one run on zero-filled buffers (for choosing between builds); gives up after
+  // the first run when that alone took more than `giveUpMs`.
+  double timeRun(double giveUpMs) const;
   void adopt(const Problem& computed, MathMode math, Layouts choice);
   void chooseLayouts(const Problem& computed, MathMode math);
   Layouts timedChoice(const Problem& computed, MathMode math);
