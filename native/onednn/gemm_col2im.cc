@@ -48,48 +48,73 @@ GemmCol2im::GemmCol2im(const Problem& problem, MathMode math) : problem_(problem
 
   // Wᵀ as the matmul's source (rows × C), broadcast over the images of a chunk. ONNX's [C, M, K]
   // is C × (M·K) row-major, so Wᵀ has strides (1, M·K); TF's [K, M, C] is (K·M) × C row-major.
-  weightsDesc_ = dnnl::memory::desc({1, rows, C}, dt::f32, tapMajor_ ? dims{rows * C, C, 1} : dims{rows * C, 1, rows});
+  const dnnl::memory::desc contiguous({1, rows, C}, dt::f32, dims{rows * C, C, 1});
+  try {
+    packed_ = makeProduct(contiguous, math);
+    user_ = tapMajor_ ? packed_ : makeProduct(dnnl::memory::desc({1, rows, C}, dt::f32, dims{rows * C, 1, rows}), math);
+  } catch (const dnnl::error& e) {
+    throw Error(ErrorKind::Error, std::string("oneDNN could not build the matrix product: ") + e.what());
+  }
+}
+
+GemmCol2im::Product GemmCol2im::makeProduct(const dnnl::memory::desc& weights, MathMode math) const {
+  const int64_t rows = problem_.outChannels * taps_, C = problem_.inChannels;
   dnnl::primitive_attr attr;
   attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
   if (math == MathMode::Bf16) attr.set_fpmath_mode(dnnl::fpmath_mode::bf16);
   auto make = [&](int64_t images, dnnl::memory::desc& input, dnnl::memory::desc& cols, dnnl::memory::desc& scratch) {
     input = dnnl::memory::desc({images, C, pixels_}, dt::f32, dims{C * pixels_, pixels_, 1});
     cols = dnnl::memory::desc({images, rows, pixels_}, dt::f32, dims{rows * pixels_, pixels_, 1});
-    dnnl::matmul::primitive_desc pd(cpuEngine(), weightsDesc_, input, cols, attr);
+    dnnl::matmul::primitive_desc pd(cpuEngine(), weights, input, cols, attr);
     scratch = pd.scratchpad_desc();
     return dnnl::matmul(pd);
   };
-  try {
-    matmul_ = make(chunk_, inputDesc_, colsDesc_, scratchpadDesc_);
-    if (tail_ > 0) tailMatmul_ = make(tail_, tailInputDesc_, tailColsDesc_, tailScratchpadDesc_);
-  } catch (const dnnl::error& e) {
-    throw Error(ErrorKind::Error, std::string("oneDNN could not build the matrix product: ") + e.what());
+  Product product;
+  product.weights = weights;
+  product.main = make(chunk_, product.input, product.cols, product.scratchpad);
+  if (tail_ > 0) product.tail = make(tail_, product.tailInput, product.tailCols, product.tailScratchpad);
+  return product;
+}
+
+void GemmCol2im::pack(const float* w, float* out) const {
+  const int64_t rows = problem_.outChannels * taps_, C = problem_.inChannels;
+  if (tapMajor_) {
+    std::copy(w, w + rows * C, out);
+    return;
+  }
+  for (int64_t c = 0; c < C; ++c) {
+    for (int64_t r = 0; r < rows; ++r) out[r * C + c] = w[c * rows + r];
   }
 }
 
-void GemmCol2im::execute(const float* x, const float* w, const float* bias, float* y) const {
+void GemmCol2im::execute(const float* x, const float* w, const float* bias, float* y) const { run(user_, x, w, bias, y); }
+
+void GemmCol2im::executePacked(const float* x, const float* packed, const float* bias, float* y) const {
+  run(packed_, x, packed, bias, y);
+}
+
+void GemmCol2im::run(const Product& product, const float* x, const float* w, const float* bias, float* y) const {
   applyThreadCount();
   const Problem& p = problem_;
   const dnnl::engine& engine = cpuEngine();
   dnnl::stream& stream = threadStream();
   const int64_t C = p.inChannels, M = p.outChannels;
-  float* cols = static_cast<float*>(threadScratch(2, colsDesc_.get_size()));
-  dnnl::memory weights(weightsDesc_, engine, const_cast<float*>(w));
+  float* cols = static_cast<float*>(threadScratch(2, product.cols.get_size()));
+  dnnl::memory weights(product.weights, engine, const_cast<float*>(w));
   for (int64_t n = 0; n < p.batch; n += chunk_) {
     const int64_t images = std::min(chunk_, p.batch - n);
     const bool tail = images != chunk_;
-    const dnnl::matmul& product = tail ? tailMatmul_ : matmul_;
-    dnnl::memory input(tail ? tailInputDesc_ : inputDesc_, engine, const_cast<float*>(x + n * C * pixels_));
-    dnnl::memory colsMemory(tail ? tailColsDesc_ : colsDesc_, engine, cols);
-    const auto& scratchDesc = tail ? tailScratchpadDesc_ : scratchpadDesc_;
+    dnnl::memory input(tail ? product.tailInput : product.input, engine, const_cast<float*>(x + n * C * pixels_));
+    dnnl::memory colsMemory(tail ? product.tailCols : product.cols, engine, cols);
+    const auto& scratchDesc = tail ? product.tailScratchpad : product.scratchpad;
     dnnl::memory scratch(scratchDesc, engine, threadScratch(0, scratchDesc.get_size()));
-    product.execute(stream, {{DNNL_ARG_SRC, weights}, {DNNL_ARG_WEIGHTS, input}, {DNNL_ARG_DST, colsMemory},
-                             {DNNL_ARG_SCRATCHPAD, scratch}});
+    (tail ? product.tail : product.main)
+        .execute(stream, {{DNNL_ARG_SRC, weights}, {DNNL_ARG_WEIGHTS, input}, {DNNL_ARG_DST, colsMemory},
+                          {DNNL_ARG_SCRATCHPAD, scratch}});
     stream.wait();
     col2im(cols, bias, y + n * M * outPixels_, images);
   }
 }
-
 
 // y[n, m, o] for every output position: bias, plus the cols entries whose input position and tap
 // reach o, then the activation. Work items are (image, channel, output row, block of columns): each

@@ -28,8 +28,22 @@ class GemmCol2im {
 
   // w in the problem's filter layout (TF or ONNX: both are a plain C × M·K matrix, up to order).
   void execute(const float* x, const float* w, const float* bias, float* y) const;
+  // w as pack() made it.
+  void executePacked(const float* x, const float* packed, const float* bias, float* y) const;
+  // The weights as the product reads them fastest: Wᵀ contiguous (M·K rows of C). `out` holds
+  // filterElements() floats.
+  void pack(const float* w, float* out) const;
 
  private:
+  // One matmul (and one for the last, shorter chunk of images) for a given layout of Wᵀ.
+  struct Product {
+    dnnl::memory::desc weights, input, cols, scratchpad;
+    dnnl::matmul main;
+    dnnl::memory::desc tailInput, tailCols, tailScratchpad;
+    dnnl::matmul tail;
+  };
+  Product makeProduct(const dnnl::memory::desc& weights, MathMode math) const;
+  void run(const Product& product, const float* x, const float* w, const float* bias, float* y) const;
   void col2im(const float* cols, const float* bias, float* y, int64_t images) const;
 
   Problem problem_;
@@ -38,11 +52,9 @@ class GemmCol2im {
   int64_t outPixels_ = 1;
   int64_t chunk_ = 1;         // images per matrix product (bounds the cols buffer)
   bool tapMajor_ = false;     // cols rows ordered (k, m) (TF filters) instead of (m, k) (ONNX)
-  dnnl::matmul matmul_;
-  dnnl::memory::desc weightsDesc_, inputDesc_, colsDesc_, scratchpadDesc_;
-  dnnl::matmul tailMatmul_;   // for the last, shorter chunk of images
-  dnnl::memory::desc tailInputDesc_, tailColsDesc_, tailScratchpadDesc_;
-  int64_t tail_ = 0;
+  int64_t tail_ = 0;          // images in the last, shorter chunk (0: none)
+  Product user_;              // Wᵀ straight from the caller's filter layout
+  Product packed_;            // Wᵀ contiguous (as pack() writes it)
 };
 
 }  // namespace deconv::onednn

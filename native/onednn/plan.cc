@@ -351,7 +351,8 @@ void DeconvPlan::execute(const float* x, const float* w, const float* bias, floa
 std::shared_ptr<const PackedWeights> DeconvPlan::pack(const float* w, const float* bias) const {
   auto packed = std::make_shared<PackedWeights>();
   if (gemm_) {
-    packed->weights.assign(w, w + problem_.filterElements());  // GemmCol2im reads them as they are
+    packed->weights.resize(static_cast<std::size_t>(problem_.filterElements()));
+    gemm_->pack(w, packed->weights.data());
   } else if (reorderWeights_) {
     packed->weights.resize(primitiveDesc_.weights_desc().get_size() / sizeof(float));
     applyThreadCount();
@@ -368,7 +369,7 @@ std::shared_ptr<const PackedWeights> DeconvPlan::pack(const float* w, const floa
 }
 
 void DeconvPlan::execute(const float* x, const PackedWeights& packed, float* y) const {
-  if (gemm_) return gemm_->execute(x, packed.weights.data(), problem_.hasBias ? packed.bias.data() : nullptr, y);
+  if (gemm_) return gemm_->executePacked(x, packed.weights.data(), problem_.hasBias ? packed.bias.data() : nullptr, y);
   applyThreadCount();
   run(x, packed.weights.data(), problem_.hasBias ? packed.bias.data() : nullptr, y);
 }
