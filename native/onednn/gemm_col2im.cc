@@ -4,6 +4,7 @@
 #include <cmath>
 #include <vector>
 
+#include "../core/activation.h"
 #include "../core/error.h"
 #include "context.h"
 
@@ -18,17 +19,6 @@ using dt = dnnl::memory::data_type;
 // materializing a huge matrix for a large batch.
 constexpr int64_t kMaxColsElements = int64_t{16} << 20;  // 64 MiB of float32
 
-float activate(const Problem& p, float v) {
-  switch (p.activation) {
-    case Activation::None: return v;
-    case Activation::Relu: return v > 0.f ? v : 0.f;
-    case Activation::LeakyRelu: return v > 0.f ? v : v * p.activationAlpha;
-    case Activation::Sigmoid: return 1.f / (1.f + std::exp(-v));
-    case Activation::Tanh: return std::tanh(v);
-    case Activation::Elu: return v > 0.f ? v : p.activationAlpha * std::expm1(v);
-  }
-  return v;
-}
 
 }  // namespace
 

@@ -9,6 +9,7 @@
 #include <string>
 #include <unordered_map>
 
+#include "../core/activation.h"
 #include "../core/error.h"
 #include "../core/no_destructor.h"
 #include "context.h"
@@ -85,17 +86,6 @@ dnnl::post_ops activationPostOps(const Problem& p) {
   return ops;
 }
 
-float activate(const Problem& p, float v) {
-  switch (p.activation) {
-    case Activation::None: return v;
-    case Activation::Relu: return v > 0.f ? v : 0.f;
-    case Activation::LeakyRelu: return v > 0.f ? v : v * p.activationAlpha;
-    case Activation::Sigmoid: return 1.f / (1.f + std::exp(-v));
-    case Activation::Tanh: return std::tanh(v);
-    case Activation::Elu: return v > 0.f ? v : p.activationAlpha * std::expm1(v);
-  }
-  return v;
-}
 
 std::string describeDnnlError(const dnnl::error& e) {
   return std::string("oneDNN could not build a deconvolution for this problem: ") + e.what() +
