@@ -193,6 +193,11 @@ void DeconvPlan::chooseLayouts(const Problem& computed, MathMode math) {
   const std::string key = LayoutChoices::classKey(problem_, math);
   const int known = LayoutChoices::shared().find(key);
   const Layouts choice = known >= 0 ? static_cast<Layouts>(known) : timedChoice(computed, math);
+  // The constructor's build is the caller's layouts; timing leaves another candidate in place.
+  if (choice == Layouts::Caller && builtLayouts_ == Layouts::Caller && !gemm_) {
+    if (known < 0) LayoutChoices::shared().remember(key, static_cast<int>(choice));
+    return;
+  }
   adopt(computed, math, choice);
   if (known < 0) LayoutChoices::shared().remember(key, static_cast<int>(choice));
 }
@@ -280,6 +285,7 @@ double DeconvPlan::timeRun(double giveUpMs) const {
 
 void DeconvPlan::build(const Problem& computed, MathMode math, Layouts layouts) {
   binding_.reset();
+  builtLayouts_ = layouts;
   const Problem& p = problem_;
   const int r = p.rank;
   srcDesc_ = {concat({p.batch, p.inChannels}, spatial(p.inSpatial, r)), dt::f32, activationTag(r, p.layout)};

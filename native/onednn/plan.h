@@ -68,6 +68,7 @@ class DeconvPlan {
 
   Problem problem_;
   std::unique_ptr<GemmCol2im> gemm_;  // set when the plan computes with GemmCol2im
+  Layouts builtLayouts_ = Layouts::Caller;  // what the last build() made
   // Output positions that no input reaches and that oneDNN will not produce itself (before the
   // full output when padsBegin < 0; after it when padsEnd < 0 and the primitive refuses that) get
   // only bias and activation: the primitive computes the inner box into scratch, which is then

@@ -77,11 +77,8 @@ export function naiveConvTranspose(p: NaiveProblem, x: ArrayLike<number>, w: Arr
   return out;
 }
 
-/** Moves axis `from` of a row-major array to position `to`. */
-export function moveAxis(data: ArrayLike<number>, shape: readonly number[], from: number, to: number): { data: Float32Array; shape: number[] } {
-  const perm = shape.map((_, i) => i);
-  perm.splice(from, 1);
-  perm.splice(to, 0, from);
+/** Permutes the axes of a row-major array: axis i of the result is axis perm[i] of the input. */
+function permute(data: ArrayLike<number>, shape: readonly number[], perm: readonly number[]): { data: Float32Array; shape: number[] } {
   const newShape = perm.map((p) => shape[p]!);
   const out = new Float32Array(data.length);
   let t = 0;
@@ -93,19 +90,18 @@ export function moveAxis(data: ArrayLike<number>, shape: readonly number[], from
   return { data: out, shape: newShape };
 }
 
+/** Moves axis `from` of a row-major array to position `to`. */
+export function moveAxis(data: ArrayLike<number>, shape: readonly number[], from: number, to: number): { data: Float32Array; shape: number[] } {
+  const perm = shape.map((_, i) => i);
+  perm.splice(from, 1);
+  perm.splice(to, 0, from);
+  return permute(data, shape, perm);
+}
+
 /** TF filter [K..., M/g, C] → ONNX filter [C, M/g, K...]. */
 export function tfFilterToOnnx(data: ArrayLike<number>, shape: readonly number[]): { data: Float32Array; shape: number[] } {
   const r = shape.length - 2;
-  const perm = [r + 1, r, ...Array.from({ length: r }, (_, i) => i)];
-  const newShape = perm.map((p) => shape[p]!);
-  const out = new Float32Array(data.length);
-  let t = 0;
-  for (const idx of indices(newShape)) {
-    const src = new Array<number>(shape.length);
-    perm.forEach((p, i) => (src[p] = idx[i]!));
-    out[t++] = data[offset(shape, src)]!;
-  }
-  return { data: out, shape: newShape };
+  return permute(data, shape, [r + 1, r, ...Array.from({ length: r }, (_, i) => i)]);
 }
 
 /** Deterministic uniform values in [-1, 1). */
