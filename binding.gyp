@@ -24,7 +24,13 @@
     'deconv_onednn_bundle%': 0,
     'deconv_onednn_rpath%': '',
     'deconv_onednn_reason%': '',
+    # cuDNN (headers only; the libraries are loaded at run time):
+    #   deconv_with_cudnn       1: build native/cudnn/*.cc (DECONV_WITH_CUDNN)
+    #   deconv_cuda_include     directories holding cuda.h and cudnn.h (space-separated)
+    #   deconv_cudnn_reason     without cuDNN: why (buildInfo() reports it)
     'deconv_with_cudnn%': 0,
+    'deconv_cuda_include%': '',
+    'deconv_cudnn_reason%': '',
   },
   'targets': [
     {
@@ -100,11 +106,21 @@
             } ],
           ],
         } ],
-        # Hook: cuDNN (CUDA runtime + cuDNN libraries). Until its sources
-        # exist, the definition alone trips an #error in
-        # native/napi/build_info.cc rather than building a binary that claims
-        # a backend it does not have.
-        [ 'deconv_with_cudnn==1', { 'defines': [ 'DECONV_WITH_CUDNN' ] } ],
+        # cuDNN: every .cc in native/cudnn/, compiled against the headers only.
+        [ 'deconv_with_cudnn==1', {
+          'defines': [ 'DECONV_WITH_CUDNN' ],
+          'sources': [
+            '<!@(node -p "require(\'fs\').readdirSync(\'native/cudnn\').filter(f => f.endsWith(\'.cc\')).sort().map(f => \'native/cudnn/\' + f).join(\' \')")',
+          ],
+          'include_dirs': [ '<@(deconv_cuda_include)' ],
+          'libraries': [ '-ldl' ],
+        }, {
+          'conditions': [
+            [ 'deconv_cudnn_reason!=""', {
+              'defines': [ 'DECONV_CUDNN_MISSING_REASON="<(deconv_cudnn_reason)"' ],
+            } ],
+          ],
+        } ],
       ],
     },
   ],

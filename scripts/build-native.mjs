@@ -17,6 +17,9 @@
 // oneDNN; DECONV_ONEDNN=required makes its absence a build failure. When the
 // library comes from .deps/, it is copied next to deconv.node, whose RUNPATH
 // is $ORIGIN: build/Release/ runs without LD_LIBRARY_PATH and without .deps/.
+// The cuDNN backend compiles against headers only (scripts/fetch-cuda.mjs:
+// CUDNN_ROOT/CUDA_ROOT or the PyPI wheels' headers in .deps/); DECONV_CUDNN
+// = auto (default: fetch only where an NVIDIA driver is), on, off or required.
 // After building, the addon is loaded once in a child process (without
 // LD_LIBRARY_PATH) to check that it and its libraries load.
 //
@@ -33,6 +36,7 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { cudnnMode, resolveCuda } from './fetch-cuda.mjs';
 import { oneDnnMode, resolveOneDnn } from './fetch-onednn.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -153,6 +157,16 @@ function oneDnnSettings(tool, oneDnn) {
   return settings;
 }
 
+// Build settings for the cuDNN backend (headers found or not), per tool.
+function cudaSettings(tool, cuda) {
+  if (tool === 'node-gyp') {
+    if (!cuda.found) return ['-Ddeconv_with_cudnn=0', `-Ddeconv_cudnn_reason=${definitionSafe(cuda.reason)}`];
+    return ['-Ddeconv_with_cudnn=1', `-Ddeconv_cuda_include=${cuda.includeDirs.join(' ')}`];
+  }
+  if (!cuda.found) return ['--CDDECONV_WITH_CUDNN=OFF', `--CDDECONV_CUDNN_MISSING_REASON=${definitionSafe(cuda.reason)}`];
+  return ['--CDDECONV_WITH_CUDNN=ON', `--CDDECONV_CUDA_INCLUDE_DIRS=${cuda.includeDirs.join(';')}`];
+}
+
 function readConfigStamp() {
   try {
     return readFileSync(configStampPath, 'utf8');
@@ -161,9 +175,9 @@ function readConfigStamp() {
   }
 }
 
-function toolArguments(tool, nodeDir, clean, oneDnn) {
+function toolArguments(tool, nodeDir, clean, oneDnn, cuda) {
   const jobs = String(os.availableParallelism?.() ?? os.cpus().length);
-  const settings = oneDnnSettings(tool, oneDnn);
+  const settings = [...oneDnnSettings(tool, oneDnn), ...cudaSettings(tool, cuda)];
   if (tool === 'node-gyp') {
     // rebuild = clean + configure + build; gyp builds are quick to configure.
     // Arguments after `--` go to gyp.
@@ -191,23 +205,27 @@ function describeOneDnn(oneDnn) {
 
 // Loads the built addon in a fresh node, without LD_LIBRARY_PATH, the way a
 // user's process will: proves that the RUNPATH finds libdnnl.
-function checkAddon(oneDnn) {
+function checkAddon(oneDnn, cuda) {
   const env = { ...process.env };
   delete env.LD_LIBRARY_PATH;
   const probe = spawnSync(
     process.execPath,
-    ['-e', `process.stdout.write(JSON.stringify(require(${JSON.stringify(addonPath)}).buildInfo().backends.onednn))`],
+    ['-e', `process.stdout.write(JSON.stringify(require(${JSON.stringify(addonPath)}).buildInfo().backends))`],
     { env, encoding: 'utf8' },
   );
   if (probe.status !== 0) {
     const why = (probe.stderr ?? '').split('\n').find((line) => /Error|error:/.test(line)) ?? `exit code ${probe.status}`;
     throw new BuildError(`${path.relative(root, addonPath)} was built but does not load: ${why.trim()}`);
   }
-  const status = JSON.parse(probe.stdout);
+  const backends = JSON.parse(probe.stdout);
+  const status = backends.onednn;
   if (oneDnn.found && !status.compiled) {
     throw new BuildError(`${path.relative(root, addonPath)} was built without oneDNN although oneDNN was found: ${status.reason}`);
   }
-  return status;
+  if (cuda.found && !backends.cudnn.compiled) {
+    throw new BuildError(`${path.relative(root, addonPath)} was built without cuDNN although its headers were found: ${backends.cudnn.reason}`);
+  }
+  return { ...status, cudnn: backends.cudnn };
 }
 
 function checkCMake() {
@@ -238,8 +256,21 @@ function build(options) {
   const oneDnn = resolveOneDnn();
   if (!oneDnn.found && mode === 'required') throw new BuildError(`oneDNN is required (DECONV_ONEDNN=required): ${oneDnn.reason}`);
   console.log(`deconv: building ${describeOneDnn(oneDnn)}`);
+  let cudaMode;
+  try {
+    cudaMode = cudnnMode();
+  } catch (error) {
+    throw new BuildError(error.message);
+  }
+  const cuda = resolveCuda();
+  if (!cuda.found && cudaMode === 'required') throw new BuildError(`cuDNN is required (DECONV_CUDNN=required): ${cuda.reason}`);
+  console.log(
+    cuda.found
+      ? `deconv: building the cuDNN backend against cuDNN ${cuda.cudnnVersion} / CUDA ${cuda.cudaVersion} headers from ${cuda.description}`
+      : `deconv: building without cuDNN: ${cuda.reason}`,
+  );
 
-  const { args, stamp } = toolArguments(options.tool, nodeDir, options.clean, oneDnn);
+  const { args, stamp } = toolArguments(options.tool, nodeDir, options.clean, oneDnn, cuda);
   if (options.clean) rmSync(buildDir, { recursive: true, force: true });
   rmSync(configStampPath, { force: true });  // rewritten once this build succeeds
 
@@ -275,9 +306,9 @@ function build(options) {
     throw new BuildError(`${options.tool} ${why}${other}`);
   }
   if (!existsSync(addonPath)) throw new BuildError(`${options.tool} finished but ${addonPath} is missing`);
-  const status = checkAddon(oneDnn);
+  const status = checkAddon(oneDnn, cuda);
   if (stamp) writeFileSync(configStampPath, stamp);
-  const backend = status.compiled ? `with oneDNN ${status.version}` : status.reason;
+  const backend = `${status.compiled ? `with oneDNN ${status.version}` : status.reason}; ${status.cudnn.compiled ? `with the cuDNN backend (cuDNN ${status.cudnn.version} headers)` : status.cudnn.reason}`;
   console.log(`deconv: built ${path.relative(root, addonPath)} with ${options.tool}, ${backend}`);
 }
 

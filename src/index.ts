@@ -4,8 +4,20 @@
  * - `conv1dTranspose`, `conv2dTranspose`, `conv3dTranspose`: as `tf.nn.conv{1,2,3}d_transpose`.
  * - `convTranspose`: as the ONNX `ConvTranspose` operator.
  * - `backends()`: which backends this process can use, and why not.
+ * - `toDevice()`: GPU-resident tensors for the cuDNN backend.
  */
 export { Tensor, tensor, type TensorLike, type DType } from './tensor.js';
+export {
+  DeviceTensor,
+  toDevice,
+  isDeviceTensor,
+  deviceMemory,
+  synchronize,
+  setWorkspaceLimit,
+  type DeviceDType,
+  type ToDeviceOptions,
+  type DeviceMemoryInfo,
+} from './device-tensor.js';
 export {
   conv1dTranspose,
   conv2dTranspose,
@@ -31,7 +43,8 @@ export {
 export { setNumThreads, getNumThreads, planCacheStats, setPlanCacheCapacity } from './runtime.js';
 export type { ExecutionOptions } from './ops/execute.js';
 export { backends } from './backends/registry.js';
-export type { BackendChoice, BackendInfo, BackendName } from './backends/types.js';
+export type { BackendChoice, BackendInfo, BackendName, BackendCallOptions } from './backends/types.js';
+export { cudnnStatus } from './backends/cudnn.js';
 export type {
   Activation,
   MathMode,

@@ -4,7 +4,7 @@
 //   core/      backend-neutral C++17: the normalized Problem and its errors.
 //              No Node, no oneDNN, no CUDA headers.
 //   napi/      this binding: JS <-> core marshalling and error mapping only.
-//   backends/  (later) one folder per backend, each compiled only when its
+//   onednn/, cudnn/  one folder per backend, each compiled only when its
 //              DECONV_WITH_* switch is on in CMakeLists.txt / binding.gyp.
 //
 // Every export goes through Guarded<> (guard.h) so that no C++ exception can
@@ -14,6 +14,7 @@
 #include "build_info.h"
 #include "guard.h"
 #include "problem_from_js.h"
+#include "cudnn_binding.h"
 #if defined(DECONV_WITH_ONEDNN)
 #include "onednn_binding.h"
 #endif
@@ -41,6 +42,7 @@ Napi::Object init(Napi::Env env, Napi::Object exports) {
 #if defined(DECONV_WITH_ONEDNN)
   registerOneDnn(env, exports);
 #endif
+  registerCudnn(env, exports);  // a no-op in a build without cuDNN
   return exports;
 }
 

@@ -38,6 +38,7 @@ struct BridgeHolder {
 }  // namespace
 
 void AsyncBridge::install(Napi::Env env) {
+  if (env.GetInstanceData<BridgeHolder>() != nullptr) return;  // each backend installs it; one is enough
   auto holder = std::make_unique<BridgeHolder>();
   holder->bridge = std::make_shared<AsyncBridge>(env);
   env.SetInstanceData<BridgeHolder>(holder.release());  // Node deletes it at teardown

@@ -1,28 +1,12 @@
 #include "plan_cache.h"
 
-#include <cstring>
-
 #include "../core/no_destructor.h"
+#include "../core/problem_key.h"
 
 namespace deconv::onednn {
 
 std::string planKey(const Problem& p, MathMode math) {
-  // The fields as raw bytes: exact, and far cheaper than formatting numbers.
-  int64_t fields[32] = {p.rank, p.batch, p.inChannels, p.outChannels, p.groups};
-  int n = 5;
-  for (const SpatialDims* dims : {&p.inSpatial, &p.outSpatial, &p.kernel, &p.strides, &p.dilations, &p.padsBegin, &p.padsEnd}) {
-    for (int i = 0; i < kMaxSpatialRank; ++i) fields[n++] = (*dims)[i];
-  }
-  fields[n++] = static_cast<int64_t>(p.layout);
-  fields[n++] = static_cast<int64_t>(p.filterLayout);
-  fields[n++] = p.hasBias;
-  fields[n++] = static_cast<int64_t>(p.activation);
-  float alpha = p.activation == Activation::None ? 0.f : p.activationAlpha;
-  int32_t alphaBits;
-  std::memcpy(&alphaBits, &alpha, sizeof alphaBits);
-  fields[n++] = alphaBits;
-  fields[n++] = static_cast<int64_t>(math);
-  return std::string(reinterpret_cast<const char*>(fields), sizeof(int64_t) * n);
+  return problemKey(p) + static_cast<char>(math);
 }
 
 std::shared_ptr<const DeconvPlan> PlanCache::get(const Problem& problem, MathMode math) {

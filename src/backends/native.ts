@@ -14,6 +14,33 @@ export interface AddonBuildInfo {
   backends: Record<'onednn' | 'cudnn', { compiled: boolean; reason?: string; version?: string }>;
 }
 
+/** Opaque handle to a device tensor's memory (cuDNN backend). */
+export type NativeTensorHandle = { readonly __brand: 'DeviceTensor' };
+/** Opaque handle to a cuDNN plan with its weights on the device. */
+export type CudnnPackedHandle = { readonly __brand: 'CudnnPacked' };
+/** A tensor argument of the cuDNN entry points: host data or a device tensor. */
+export type CudnnOperand = Float32Array | NativeTensorHandle;
+/** Per-call cuDNN settings (see ExecutionOptions). */
+export interface CudnnCallOptions {
+  device?: number;
+  math?: string;
+  allowTF32?: boolean;
+  deterministic?: boolean;
+  benchmark?: boolean;
+}
+/** What cudnnInfo() reports. */
+export interface CudnnStatus {
+  compiled: boolean;
+  available: boolean;
+  reason?: string;
+  headerVersion: string;
+  version?: string;
+  library?: string;
+  cudnnCudaVersion?: number;
+  driverCudaVersion: number;
+  devices: { index: number; name: string; computeCapability: number; totalMemory: number }[];
+}
+
 /** Opaque handle to weights packed by the oneDNN backend. */
 export type OneDnnPackedHandle = { readonly __brand: 'OneDnnPacked' };
 
@@ -35,6 +62,14 @@ export interface Addon {
   setPlanCacheCapacity?(capacity: number): void;
   clearPlanCache?(): void;
   debugAddresses?(array?: Float32Array): { array?: bigint; lastInput: bigint; lastOutput: bigint };
+  cudnnInfo?(): CudnnStatus;
+  cudnnRun?(p: Float64Array, o: CudnnCallOptions, x: CudnnOperand, w: CudnnOperand, bias: CudnnOperand | null, y: CudnnOperand | null, mode: 'sync' | 'enqueue' | 'async'): Promise<Float32Array | undefined> | undefined;
+  cudnnPack?(p: Float64Array, o: CudnnCallOptions, w: CudnnOperand, bias: CudnnOperand | null): CudnnPackedHandle;
+  cudnnRunPacked?(handle: CudnnPackedHandle, x: CudnnOperand, y: CudnnOperand | null, mode: 'sync' | 'enqueue' | 'async'): Promise<Float32Array | undefined> | undefined;
+  cudnnDisposePlan?(handle: CudnnPackedHandle): void;
+  cudnnDescribePlan?(p: Float64Array | CudnnPackedHandle, o?: CudnnCallOptions): string;
+  cudnnTime?(handle: CudnnPackedHandle, x: NativeTensorHandle, y: NativeTensorHandle, iterations: number): number;
+  cudnnConvert?(data: Float32Array, dtype: string): Float32Array;
 }
 
 export interface NativeState {

@@ -16,6 +16,18 @@ export interface BackendInfo {
   readonly version?: string;
 }
 
+/** Per-call settings some backends use (cuDNN); the others ignore them. */
+export interface BackendCallOptions {
+  /** CUDA device index. */
+  readonly device?: number;
+  /** TF32 tensor cores for float32 (cuDNN; default false, so results match the reference). */
+  readonly allowTF32?: boolean;
+  /** Only algorithms that give bit-identical results run to run (cuDNN). */
+  readonly deterministic?: boolean;
+  /** Time the algorithms once per problem and keep the fastest (cuDNN; default: heuristics). */
+  readonly benchmark?: boolean;
+}
+
 /** Weights a backend has taken over (reordered into its own layout) for repeated calls. */
 export interface PackedWeights {
   /** Computes into `out` (exactly the output's elements). */
@@ -24,6 +36,8 @@ export interface PackedWeights {
   runAsync(x: Float32Array): Promise<Float32Array>;
   /** Frees the packed weights now (later calls throw). */
   dispose(): void;
+  /** The backend's own handle (cuDNN: for runs on device tensors). */
+  readonly native?: unknown;
 }
 
 /**
@@ -37,9 +51,22 @@ export interface Backend {
    * Computes `problem` into `out` (exactly the output's element count, fully overwritten).
    * Inputs are read in place and never modified.
    */
-  convTranspose(problem: ConvTransposeProblem, x: Float32Array, w: Float32Array, bias: Float32Array | undefined, out: Float32Array): void;
+  convTranspose(
+    problem: ConvTransposeProblem,
+    x: Float32Array,
+    w: Float32Array,
+    bias: Float32Array | undefined,
+    out: Float32Array,
+    options?: BackendCallOptions,
+  ): void;
   /** The same off the JS thread where the backend can; resolves with a new output array. */
-  convTransposeAsync(problem: ConvTransposeProblem, x: Float32Array, w: Float32Array, bias: Float32Array | undefined): Promise<Float32Array>;
+  convTransposeAsync(
+    problem: ConvTransposeProblem,
+    x: Float32Array,
+    w: Float32Array,
+    bias: Float32Array | undefined,
+    options?: BackendCallOptions,
+  ): Promise<Float32Array>;
   /** Takes over weights (and bias) that the caller will not change, for repeated calls. */
-  pack(problem: ConvTransposeProblem, w: Float32Array, bias: Float32Array | undefined): PackedWeights;
+  pack(problem: ConvTransposeProblem, w: Float32Array, bias: Float32Array | undefined, options?: BackendCallOptions): PackedWeights;
 }

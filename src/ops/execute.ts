@@ -5,7 +5,9 @@
  */
 import { activate, DEFAULT_ALPHA } from '../activation.js';
 import { selectBackend, type BackendChoice } from '../backends/registry.js';
-import { describe } from '../errors.js';
+import type { BackendCallOptions } from '../backends/types.js';
+import type { DeviceTensor } from '../device-tensor.js';
+import { describe, rangeError, typeError } from '../errors.js';
 import {
   checkEnum,
   checkTensor,
@@ -13,9 +15,11 @@ import {
   type Activation,
   type CheckedTensor,
   type ConvTransposeProblem,
+  type DeviceTensorRef,
   type MathMode,
 } from '../problem/index.js';
 import { Tensor, type TensorLike } from '../tensor.js';
+import { executeOnDevice } from './device.js';
 
 /** Options every op takes, besides its own arguments. */
 export interface ExecutionOptions {
@@ -23,9 +27,10 @@ export interface ExecutionOptions {
   backend?: BackendChoice;
   /**
    * A preallocated output (its shape must equal the result's). The result is written into its
-   * data and a Tensor viewing that same memory is returned, so a loop allocates nothing.
+   * data and a Tensor viewing that same memory is returned, so a loop allocates nothing. With a
+   * device input, a DeviceTensor of the same dtype and device.
    */
-  out?: TensorLike;
+  out?: TensorLike | DeviceTensor;
   /** Applied to every output element after the bias, fused into the backend's kernel. */
   activation?: Activation | 'linear';
   /** leakyRelu's slope below zero (default 0.2) or elu's scale (default 1). */
@@ -35,10 +40,26 @@ export interface ExecutionOptions {
    * accumulation; oneDNN on CPUs with bf16 instructions). Inputs and outputs stay float32.
    */
   math?: MathMode;
+  /** cuDNN: the CUDA device for host tensors (device tensors run where they live). Default 0. */
+  device?: number;
+  /** cuDNN: allow TF32 tensor cores for float32 (faster, ~1e-3 relative error). Default false. */
+  allowTF32?: boolean;
+  /** cuDNN: only algorithms whose results are bit-identical run to run. Default false. */
+  deterministic?: boolean;
+  /**
+   * cuDNN: time every algorithm once per problem (cudnnFind, the first call pays for it) and keep
+   * the fastest; default false uses cuDNN's heuristics.
+   */
+  benchmark?: boolean;
+  /**
+   * cuDNN with device tensors: false returns as soon as the work is queued on the device's stream
+   * (later ops and reads are ordered after it); true (default) waits for it to finish.
+   */
+  wait?: boolean;
 }
 
 /** The option keys ExecutionOptions adds to every op. */
-export const EXECUTION_KEYS = ['backend', 'out', 'activation', 'alpha', 'math'] as const;
+export const EXECUTION_KEYS = ['backend', 'out', 'activation', 'alpha', 'math', 'device', 'allowTF32', 'deterministic', 'benchmark', 'wait'] as const;
 
 export interface PreparedCall {
   readonly problem: ConvTransposeProblem;
@@ -47,6 +68,34 @@ export interface PreparedCall {
   readonly bias: CheckedTensor | undefined;
   /** The caller's out tensor's data, when one was given. */
   readonly out: Float32Array | undefined;
+  /** The caller's out tensor, when it is a device tensor. */
+  readonly outDevice?: DeviceTensorRef;
+  /** Settings for backends that take them (cuDNN). */
+  readonly backendOptions: BackendCallOptions;
+  /** Device calls: wait for the result (default) or return once queued. */
+  readonly wait: boolean;
+}
+
+function checkFlag(argument: string, value: unknown): boolean | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'boolean') throw typeError(argument, 'a boolean', value);
+  return value;
+}
+
+/** The cuDNN settings of ExecutionOptions, checked. */
+export function checkBackendOptions(options: Record<string, unknown>, prefix: string): { backendOptions: BackendCallOptions; wait: boolean } {
+  const device = options.device;
+  if (device !== undefined) {
+    if (typeof device !== 'number') throw typeError(`${prefix}.device`, 'a device index (an integer ≥ 0)', device);
+    if (!Number.isInteger(device) || device < 0) throw rangeError(`${prefix}.device`, 'a device index (an integer ≥ 0)', device);
+  }
+  const backendOptions: BackendCallOptions = {
+    ...(device !== undefined ? { device: device as number } : {}),
+    ...(options.allowTF32 !== undefined ? { allowTF32: checkFlag(`${prefix}.allowTF32`, options.allowTF32) } : {}),
+    ...(options.deterministic !== undefined ? { deterministic: checkFlag(`${prefix}.deterministic`, options.deterministic) } : {}),
+    ...(options.benchmark !== undefined ? { benchmark: checkFlag(`${prefix}.benchmark`, options.benchmark) } : {}),
+  };
+  return { backendOptions, wait: checkFlag(`${prefix}.wait`, options.wait) ?? true };
 }
 
 const ACTIVATIONS = ['none', 'linear', 'relu', 'leakyRelu', 'sigmoid', 'tanh', 'elu'] as const;
@@ -81,8 +130,35 @@ export function prepare(
   const { input, filters } = normalized;
   const bias = checkBias(normalized.problem, biasValue, biasArgument);
   const problem = withEpilogue(normalized.problem, bias !== undefined, options, argumentPrefix);
-  const out = checkOut(problem, options.out, `${argumentPrefix}.out`, [input, filters, bias]);
-  return { problem, input, filters, bias, out };
+  const { backendOptions, wait } = checkBackendOptions(options, argumentPrefix);
+  const outArgument = `${argumentPrefix}.out`;
+  if (input.device) {
+    const outDevice = checkOutDevice(problem, options.out, outArgument, [input, filters, bias]);
+    return { problem, input, filters, bias, out: undefined, ...(outDevice ? { outDevice } : {}), backendOptions, wait };
+  }
+  const out = checkOut(problem, options.out, outArgument, [input, filters, bias]);
+  return { problem, input, filters, bias, out, backendOptions, wait };
+}
+
+/** A device `out` for a device input: the result's shape, and not one of the operands. */
+export function checkOutDevice(
+  problem: ConvTransposeProblem,
+  value: unknown,
+  argument: string,
+  inputs: readonly (CheckedTensor | undefined)[],
+): DeviceTensorRef | undefined {
+  if (value === undefined || value === null) return undefined;
+  const given = checkTensor(argument, value);
+  if (!given.device) throw new TypeError(`${argument} must be a device tensor when the input is one (results live where the input lives)`);
+  const expected = problem.outputShape;
+  if (given.shape.length !== expected.length || given.shape.some((d, i) => d !== expected[i])) {
+    throw new RangeError(`${argument} must have the result's shape [${expected.join(', ')}], but got [${given.shape.join(', ')}]`);
+  }
+  const names = ['input', 'filters', 'bias'];
+  inputs.forEach((t, i) => {
+    if (t?.device === given.device) throw new RangeError(`${argument} must not be the ${names[i]} it is computed from`);
+  });
+  return given.device;
 }
 
 export function checkBias(problem: ConvTransposeProblem, value: unknown, argument: string): CheckedTensor | undefined {
@@ -105,13 +181,14 @@ export function checkOut(
 ): Float32Array | undefined {
   if (value === undefined || value === null) return undefined;
   const given = checkTensor(argument, value);
+  if (given.device) throw new TypeError(`${argument} is a device tensor, but the input is on the host: results live where the input lives`);
   const expected = problem.outputShape;
   if (given.shape.length !== expected.length || given.shape.some((d, i) => d !== expected[i])) {
     throw new RangeError(`${argument} must have the result's shape [${expected.join(', ')}], but got [${given.shape.join(', ')}]`);
   }
   const names = ['input', 'filters', 'bias'];
   inputs.forEach((t, i) => {
-    if (t && t.data.length > 0 && overlaps(given.data, t.data)) {
+    if (t && !t.device && t.data.length > 0 && overlaps(given.data, t.data)) {
       throw new RangeError(`${argument} must not share memory with the ${names[i]} it is computed from`);
     }
   });
@@ -139,24 +216,31 @@ export function fillDegenerate(p: ConvTransposeProblem, bias: Float32Array | und
   }
 }
 
+/** Filters or bias on the device with a host input: only cuDNN reads them (and returns host data). */
+function hostCallWithDeviceOperands(call: PreparedCall): boolean {
+  return !!(call.filters.device || call.bias?.device);
+}
+
 /** Runs a prepared call synchronously on the chosen backend. */
-export function execute(call: PreparedCall, backend: unknown): Tensor {
+export function execute(call: PreparedCall, backend: unknown): Tensor | DeviceTensor {
+  if (call.input.device || hostCallWithDeviceOperands(call)) return executeOnDevice(call, backend, 'sync');
   const chosen = selectBackend(backend);
   const out = call.out ?? new Float32Array(elements(call.problem.outputShape));
   if (degenerate(call.problem)) fillDegenerate(call.problem, call.bias?.data, out);
-  else chosen.convTranspose(call.problem, call.input.data, call.filters.data, call.bias?.data, out);
+  else chosen.convTranspose(call.problem, call.input.data, call.filters.data, call.bias?.data, out, call.backendOptions);
   return new Tensor(call.problem.outputShape, out);
 }
 
 /** Runs a prepared call asynchronously: off the JS thread on the native backends. */
-export async function executeAsync(call: PreparedCall, backend: unknown): Promise<Tensor> {
+export async function executeAsync(call: PreparedCall, backend: unknown): Promise<Tensor | DeviceTensor> {
+  if (call.input.device || hostCallWithDeviceOperands(call)) return executeOnDevice(call, backend, 'async');
   const chosen = selectBackend(backend);
   let result: Float32Array;
   if (degenerate(call.problem)) {
     result = call.out ?? new Float32Array(elements(call.problem.outputShape));
     fillDegenerate(call.problem, call.bias?.data, result);
   } else {
-    result = await chosen.convTransposeAsync(call.problem, call.input.data, call.filters.data, call.bias?.data);
+    result = await chosen.convTransposeAsync(call.problem, call.input.data, call.filters.data, call.bias?.data, call.backendOptions);
   }
   if (call.out && call.out !== result) {
     call.out.set(result);

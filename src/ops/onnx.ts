@@ -1,7 +1,9 @@
 /** ONNX ConvTranspose (opset 11 and later), with an async twin. */
 import { checkOptions, normalizeOnnxCall, ONNX_ATTRIBUTES, ONNX_SNAKE_CASE, type ConvTransposeAttributes } from '../problem/index.js';
-import type { Tensor, TensorLike } from '../tensor.js';
+import type { DeviceTensor } from '../device-tensor.js';
+import type { TensorLike } from '../tensor.js';
 import { EXECUTION_KEYS, execute, executeAsync, prepare, withOpName, type ExecutionOptions, type PreparedCall } from './execute.js';
+import type { ResultFor } from './tf.js';
 
 /** ConvTranspose attributes plus where and how to run. */
 export interface ConvTransposeOptions extends ConvTransposeAttributes, ExecutionOptions {}
@@ -22,15 +24,25 @@ export function prepareOnnx(X: unknown, W: unknown, B: unknown, attrs: unknown):
  * @param B optional bias `[M]` (null or undefined for none).
  * @param attrs the operator's attributes (spec defaults when omitted) plus execution options.
  */
-export function convTranspose(X: TensorLike, W: TensorLike, B?: TensorLike | null, attrs?: ConvTransposeOptions): Tensor {
+export function convTranspose<I extends TensorLike | DeviceTensor>(
+  X: I,
+  W: TensorLike | DeviceTensor,
+  B?: TensorLike | DeviceTensor | null,
+  attrs?: ConvTransposeOptions,
+): ResultFor<I> {
   return withOpName('convTranspose', () => {
     const { call, options } = prepareOnnx(X, W, B, attrs);
-    return execute(call, options.backend);
+    return execute(call, options.backend) as ResultFor<I>;
   });
 }
 
 /** convTranspose off the JS thread (native backends); inputs are snapshotted at the call. */
-export async function convTransposeAsync(X: TensorLike, W: TensorLike, B?: TensorLike | null, attrs?: ConvTransposeOptions): Promise<Tensor> {
+export async function convTransposeAsync<I extends TensorLike | DeviceTensor>(
+  X: I,
+  W: TensorLike | DeviceTensor,
+  B?: TensorLike | DeviceTensor | null,
+  attrs?: ConvTransposeOptions,
+): Promise<ResultFor<I>> {
   const { call, options } = withOpName('convTranspose', () => prepareOnnx(X, W, B, attrs));
-  return executeAsync(call, options.backend);
+  return (await executeAsync(call, options.backend)) as ResultFor<I>;
 }

@@ -7,16 +7,22 @@
  */
 import { selectBackend } from '../backends/registry.js';
 import type { BackendName, PackedWeights } from '../backends/types.js';
+import { cudnnAddon } from '../backends/cudnn.js';
+import type { CudnnPackedHandle } from '../backends/native.js';
+import { DeviceTensor, uploadInto } from '../device-tensor.js';
 import { checkOptions, checkTensor, ShapeOnly, type ConvTransposeProblem, type TfPadding } from '../problem/index.js';
 import { Tensor, type TensorLike } from '../tensor.js';
-import { checkOut, degenerate, fillDegenerate, withOpName, type PreparedCall } from './execute.js';
+import { checkOut, checkOutDevice, degenerate, fillDegenerate, withOpName, type PreparedCall } from './execute.js';
+import { checkDeviceOperands } from './device.js';
 import { prepareOnnx, type ConvTransposeOptions } from './onnx.js';
 import { prepareTf, type Conv1DTransposeOptions, type Conv2DTransposeOptions, type Conv3DTransposeOptions, type TfStrides } from './tf.js';
 
 /** Where a planned run writes. */
 export interface PlanRunOptions {
-  /** A preallocated output of the plan's output shape. */
-  out?: TensorLike;
+  /** A preallocated output of the plan's output shape (a device tensor for a device input). */
+  out?: TensorLike | DeviceTensor;
+  /** Device inputs (cuDNN): false returns once the work is queued; true (default) waits for it. */
+  wait?: boolean;
 }
 
 export class ConvTransposePlan {
@@ -41,7 +47,58 @@ export class ConvTransposePlan {
     this.inputShape = Object.freeze([...call.input.shape]);
     this.outputShape = call.problem.outputShape;
     this.#bias = call.bias?.data.slice();
-    this.#packed = degenerate(call.problem) ? undefined : chosen.pack(call.problem, call.filters.data, call.bias?.data);
+    if (chosen.name !== 'cudnn' && (call.filters.device || call.bias?.device)) {
+      throw new TypeError(`device filters or bias need backend 'cudnn', but this plan runs on '${chosen.name}'`);
+    }
+    if (call.filters.device || call.bias?.device) {
+      checkDeviceOperands([
+        [call.filters, 'filters'],
+        [call.bias, 'bias'],
+      ]);
+    }
+    const where = call.filters.device ?? call.bias?.device;
+    this.#dtype = where?.dtype ?? (call.problem.math === 'bf16' ? 'bfloat16' : 'float32');
+    this.#device = where?.device ?? call.backendOptions.device ?? 0;
+    // Device filters and bias are passed as their handles (only cuDNN gets here with them).
+    const weights = (t: typeof call.filters | undefined, name: string) => (t?.device ? ((t.device as DeviceTensor).handle(name) as never) : t?.data);
+    this.#packed = degenerate(call.problem)
+      ? undefined
+      : chosen.pack(call.problem, weights(call.filters, 'filters') as Float32Array, weights(call.bias, 'bias'), {
+          ...call.backendOptions,
+          ...(where ? { device: where.device } : {}),
+        });
+  }
+
+  /** @internal The backend's own handle of the packed weights (benchmarks time it natively). */
+  nativeHandle(): unknown {
+    return this.#live()?.native;
+  }
+
+  readonly #dtype: DeviceTensor['dtype'];
+  readonly #device: number;
+
+  /** Runs the plan on a device input (cuDNN plans only), into a device output. */
+  #runDevice(input: DeviceTensor, opts: Record<string, unknown>, mode: 'sync' | 'enqueue' | 'async'): DeviceTensor | Promise<DeviceTensor> {
+    if (this.backend !== 'cudnn') throw new TypeError(`input is a device tensor, but this plan runs on '${this.backend}' (device tensors need 'cudnn')`);
+    if (input.dtype !== this.#dtype || input.device !== this.#device) {
+      throw new TypeError(`input holds ${input.dtype} on device ${input.device}, but this plan computes ${this.#dtype} on device ${this.#device}`);
+    }
+    const outRef = checkOutDevice(this.problem, opts.out, 'options.out', [checkTensor('input', input)]);
+    const out = (outRef as DeviceTensor | undefined) ?? DeviceTensor.empty(this.outputShape, this.#dtype, this.#device);
+    const packed = this.#live();
+    if (!packed) {
+      const values = new Float32Array(out.size);
+      fillDegenerate(this.problem, this.#bias, values);
+      uploadInto(out, values);
+      return mode === 'async' ? Promise.resolve(out) : out;
+    }
+    const result = cudnnAddon().cudnnRunPacked(packed.native as CudnnPackedHandle, input.handle('input'), out.handle('options.out'), mode);
+    return mode === 'async' ? (result as Promise<unknown>).then(() => out) : out;
+  }
+
+  #deviceMode(opts: Record<string, unknown>): 'sync' | 'enqueue' {
+    if (opts.wait !== undefined && typeof opts.wait !== 'boolean') throw new TypeError(`options.wait must be a boolean, but got ${typeof opts.wait}`);
+    return opts.wait === false ? 'enqueue' : 'sync';
   }
 
   #checkInput(input: unknown): Float32Array {
@@ -59,10 +116,16 @@ export class ConvTransposePlan {
 
   #disposed = false;
 
-  /** Computes the plan for `input` (of the plan's input shape). */
-  run(input: TensorLike, options?: PlanRunOptions): Tensor {
+  /** Computes the plan for `input` (of the plan's input shape); a device input gives a device result. */
+  run(input: TensorLike, options?: PlanRunOptions): Tensor;
+  run(input: DeviceTensor, options?: PlanRunOptions): DeviceTensor;
+  run(input: TensorLike | DeviceTensor, options?: PlanRunOptions): Tensor | DeviceTensor {
     return withOpName(this.#op, () => {
-      const opts = checkOptions('options', options, ['out']);
+      const opts = checkOptions('options', options, ['out', 'wait']);
+      if (input instanceof DeviceTensor) {
+        this.#checkInput(input);
+        return this.#runDevice(input, opts, this.#deviceMode(opts)) as DeviceTensor;
+      }
       const x = this.#checkInput(input);
       const packed = this.#live();
       const out = checkOut(this.problem, opts.out, 'options.out', [{ shape: [...this.inputShape], data: x }]) ?? new Float32Array(this.#size());
@@ -73,9 +136,19 @@ export class ConvTransposePlan {
   }
 
   /** The same off the JS thread on the native backends (the input is snapshotted at the call). */
-  async runAsync(input: TensorLike, options?: PlanRunOptions): Promise<Tensor> {
+  runAsync(input: TensorLike, options?: PlanRunOptions): Promise<Tensor>;
+  runAsync(input: DeviceTensor, options?: PlanRunOptions): Promise<DeviceTensor>;
+  async runAsync(input: TensorLike | DeviceTensor, options?: PlanRunOptions): Promise<Tensor | DeviceTensor> {
+    if (input instanceof DeviceTensor) {
+      const device = withOpName(this.#op, () => {
+        const opts = checkOptions('options', options, ['out', 'wait']);
+        this.#checkInput(input);
+        return this.#runDevice(input, opts, 'async');
+      });
+      return device;
+    }
     const { x, out, packed } = withOpName(this.#op, () => {
-      const opts = checkOptions('options', options, ['out']);
+      const opts = checkOptions('options', options, ['out', 'wait']);
       const data = this.#checkInput(input);
       return {
         x: data,

@@ -3,6 +3,7 @@
  * TensorFlow's rules for what they accept; each with an async twin.
  */
 import { checkOptions, normalizeTfCall, type TfDataFormat1D, type TfDataFormat2D, type TfDataFormat3D, type TfPadding } from '../problem/index.js';
+import type { DeviceTensor } from '../device-tensor.js';
 import type { Tensor, TensorLike } from '../tensor.js';
 import { EXECUTION_KEYS, execute, executeAsync, prepare, withOpName, type ExecutionOptions, type PreparedCall } from './execute.js';
 
@@ -13,7 +14,7 @@ export interface TfConvTransposeOptions<Format extends string> extends Execution
   /** Dilation rate: one int, one per spatial dimension, or rank + 2 with 1 at batch and channels. */
   dilations?: number | readonly number[];
   /** Optional bias, one value per output channel, added to every output element. */
-  bias?: TensorLike;
+  bias?: TensorLike | DeviceTensor;
 }
 
 export type Conv1DTransposeOptions = TfConvTransposeOptions<TfDataFormat1D>;
@@ -27,7 +28,7 @@ export const TF_OPTION_KEYS = ['dataFormat', 'dilations', 'bias', ...EXECUTION_K
 
 /** The arguments of a TF-style op after the input. */
 export interface TfArguments {
-  readonly filters: TensorLike;
+  readonly filters: TensorLike | DeviceTensor;
   readonly outputShape: readonly number[];
   readonly strides: TfStrides;
   readonly padding: TfPadding;
@@ -50,16 +51,19 @@ export function prepareTf(rank: 1 | 2 | 3, input: unknown, args: TfArguments): {
   return { call: prepare(normalized, options.bias, 'options.bias', options, 'options'), options };
 }
 
-function run(op: string, rank: 1 | 2 | 3, input: TensorLike, args: TfArguments): Tensor {
+/** What an op returns for an input: a device tensor for a device input, else a host Tensor. */
+export type ResultFor<I> = I extends DeviceTensor ? DeviceTensor : Tensor;
+
+function run<I extends TensorLike | DeviceTensor>(op: string, rank: 1 | 2 | 3, input: I, args: TfArguments): ResultFor<I> {
   return withOpName(op, () => {
     const { call, options } = prepareTf(rank, input, args);
-    return execute(call, options.backend);
+    return execute(call, options.backend) as ResultFor<I>;
   });
 }
 
-async function runAsync(op: string, rank: 1 | 2 | 3, input: TensorLike, args: TfArguments): Promise<Tensor> {
+async function runAsync<I extends TensorLike | DeviceTensor>(op: string, rank: 1 | 2 | 3, input: I, args: TfArguments): Promise<ResultFor<I>> {
   const { call, options } = withOpName(op, () => prepareTf(rank, input, args));
-  return executeAsync(call, options.backend);
+  return (await executeAsync(call, options.backend)) as ResultFor<I>;
 }
 
 /**
@@ -70,14 +74,14 @@ async function runAsync(op: string, rank: 1 | 2 | 3, input: TensorLike, args: Tf
  * @param strides one int, `[s]` or `[1, s, 1]` (data format order).
  * @param padding `'SAME'` (default) or `'VALID'`.
  */
-export function conv1dTranspose(
-  input: TensorLike,
-  filters: TensorLike,
+export function conv1dTranspose<I extends TensorLike | DeviceTensor>(
+  input: I,
+  filters: TensorLike | DeviceTensor,
   outputShape: readonly number[],
   strides: TfStrides,
   padding: TfPadding = 'SAME',
   options?: Conv1DTransposeOptions,
-): Tensor {
+): ResultFor<I> {
   return run('conv1dTranspose', 1, input, { filters, outputShape, strides, padding, options });
 }
 
@@ -91,14 +95,14 @@ export function conv1dTranspose(
  * @param padding `'SAME'` (default), `'VALID'`, one int for every side, or explicit
  *   `[[0, 0], [top, bottom], [left, right], [0, 0]]` in the data format's order.
  */
-export function conv2dTranspose(
-  input: TensorLike,
-  filters: TensorLike,
+export function conv2dTranspose<I extends TensorLike | DeviceTensor>(
+  input: I,
+  filters: TensorLike | DeviceTensor,
   outputShape: readonly number[],
   strides: TfStrides,
   padding: TfPadding = 'SAME',
   options?: Conv2DTransposeOptions,
-): Tensor {
+): ResultFor<I> {
   return run('conv2dTranspose', 2, input, { filters, outputShape, strides, padding, options });
 }
 
@@ -110,49 +114,49 @@ export function conv2dTranspose(
  * @param strides one int, 3 ints, or 5 with 1 at batch and channels.
  * @param padding `'SAME'` (default) or `'VALID'`.
  */
-export function conv3dTranspose(
-  input: TensorLike,
-  filters: TensorLike,
+export function conv3dTranspose<I extends TensorLike | DeviceTensor>(
+  input: I,
+  filters: TensorLike | DeviceTensor,
   outputShape: readonly number[],
   strides: TfStrides,
   padding: TfPadding = 'SAME',
   options?: Conv3DTransposeOptions,
-): Tensor {
+): ResultFor<I> {
   return run('conv3dTranspose', 3, input, { filters, outputShape, strides, padding, options });
 }
 
 /** conv1dTranspose off the JS thread (native backends); inputs are snapshotted at the call. */
-export function conv1dTransposeAsync(
-  input: TensorLike,
-  filters: TensorLike,
+export function conv1dTransposeAsync<I extends TensorLike | DeviceTensor>(
+  input: I,
+  filters: TensorLike | DeviceTensor,
   outputShape: readonly number[],
   strides: TfStrides,
   padding: TfPadding = 'SAME',
   options?: Conv1DTransposeOptions,
-): Promise<Tensor> {
+): Promise<ResultFor<I>> {
   return runAsync('conv1dTranspose', 1, input, { filters, outputShape, strides, padding, options });
 }
 
 /** conv2dTranspose off the JS thread (native backends); inputs are snapshotted at the call. */
-export function conv2dTransposeAsync(
-  input: TensorLike,
-  filters: TensorLike,
+export function conv2dTransposeAsync<I extends TensorLike | DeviceTensor>(
+  input: I,
+  filters: TensorLike | DeviceTensor,
   outputShape: readonly number[],
   strides: TfStrides,
   padding: TfPadding = 'SAME',
   options?: Conv2DTransposeOptions,
-): Promise<Tensor> {
+): Promise<ResultFor<I>> {
   return runAsync('conv2dTranspose', 2, input, { filters, outputShape, strides, padding, options });
 }
 
 /** conv3dTranspose off the JS thread (native backends); inputs are snapshotted at the call. */
-export function conv3dTransposeAsync(
-  input: TensorLike,
-  filters: TensorLike,
+export function conv3dTransposeAsync<I extends TensorLike | DeviceTensor>(
+  input: I,
+  filters: TensorLike | DeviceTensor,
   outputShape: readonly number[],
   strides: TfStrides,
   padding: TfPadding = 'SAME',
   options?: Conv3DTransposeOptions,
-): Promise<Tensor> {
+): Promise<ResultFor<I>> {
   return runAsync('conv3dTranspose', 3, input, { filters, outputShape, strides, padding, options });
 }

@@ -21,10 +21,29 @@ export class ShapeOnly {
   constructor(readonly shape: unknown) {}
 }
 
-/** A validated tensor: shape copied into a plain array, data the caller's own Float32Array. */
+/** A device tensor as the checks see it (the class is src/device-tensor.ts; no import, no cycle). */
+export interface DeviceTensorRef {
+  readonly shape: readonly number[];
+  readonly dtype: 'float32' | 'float16' | 'bfloat16';
+  readonly device: number;
+  readonly disposed: boolean;
+}
+
+const DEVICE_TENSOR = Symbol.for('deconv.DeviceTensor');
+
+/** Whether `value` is one of deconv's device tensors. */
+export function isDeviceTensorRef(value: unknown): value is DeviceTensorRef {
+  return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[DEVICE_TENSOR] === true;
+}
+
+/**
+ * A validated tensor: shape copied into a plain array, data the caller's own Float32Array. For a
+ * device tensor, `data` is empty and `device` is the tensor.
+ */
 export interface CheckedTensor {
   readonly shape: number[];
   readonly data: Float32Array;
+  readonly device?: DeviceTensorRef;
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
@@ -70,6 +89,15 @@ export function checkTensor(argument: string, value: unknown, ranks?: readonly n
     }
     checkedProduct(argument, shape);
     return { shape, data: EMPTY };
+  }
+  if (isDeviceTensorRef(value)) {
+    if (value.disposed) throw new TypeError(`${argument} is a disposed device tensor`);
+    const shape = checkShape(`${argument}.shape`, value.shape);
+    if (ranks && !ranks.includes(shape.length)) {
+      const expected = ranks.length === 1 ? `rank ${ranks[0]}` : `rank ${ranks.slice(0, -1).join(', ')} or ${ranks[ranks.length - 1]}`;
+      throw new RangeError(`${argument} must be of ${expected}, but got rank ${shape.length} (shape [${shape.join(', ')}])`);
+    }
+    return { shape, data: EMPTY, device: value };
   }
   if (!isPlainObject(value)) {
     throw typeError(argument, 'a tensor { shape: number[], data: Float32Array }', value);

@@ -1,0 +1,458 @@
+#include "plan.h"
+
+#include <algorithm>
+
+#include "../core/error.h"
+
+namespace deconv::cudnn {
+
+namespace {
+
+const float kOne = 1.f;
+const float kZero = 0.f;
+
+// A problem's spatial array in cuDNN's rank: 1-D problems become 2-D with a leading H of 1.
+std::vector<int64_t> promoted(const Problem& p, const SpatialDims& dims, int64_t neutral) {
+  std::vector<int64_t> out;
+  if (p.rank == 1) out.push_back(neutral);
+  for (int i = 0; i < p.rank; ++i) out.push_back(dims[i]);
+  return out;
+}
+
+std::vector<int> narrow(const std::vector<int64_t>& values) { return std::vector<int>(values.begin(), values.end()); }
+
+// Dims [N, C, spatial...] and their strides for activations in `layout`.
+void activationShape(int64_t n, int64_t c, const std::vector<int64_t>& spatial, Layout layout, std::vector<int>& dims,
+                     std::vector<int>& strides) {
+  const std::size_t rank = spatial.size() + 2;
+  dims.assign(rank, 0);
+  strides.assign(rank, 0);
+  dims[0] = static_cast<int>(n);
+  dims[1] = static_cast<int>(c);
+  for (std::size_t i = 0; i < spatial.size(); ++i) dims[i + 2] = static_cast<int>(spatial[i]);
+  if (layout == Layout::ChannelsFirst) {
+    int64_t stride = 1;
+    for (std::size_t i = rank; i-- > 0;) {
+      strides[i] = static_cast<int>(stride);
+      stride *= dims[i];
+    }
+  } else {
+    int64_t stride = 1;
+    strides[1] = 1;
+    stride = c;
+    for (std::size_t i = rank; i-- > 2;) {
+      strides[i] = static_cast<int>(stride);
+      stride *= dims[i];
+    }
+    strides[0] = static_cast<int>(stride);
+  }
+}
+
+// Strides of a filter [C, M/g, k...] stored as `layout` (TF [k..., M/g, C] or ONNX [C, M/g, k...]).
+std::vector<int> filterSourceStrides(const std::vector<int>& dims, FilterLayout layout) {
+  const std::size_t rank = dims.size();
+  std::vector<int> strides(rank, 0);
+  if (layout == FilterLayout::InOutSpatial) {
+    int64_t stride = 1;
+    for (std::size_t i = rank; i-- > 0;) {
+      strides[i] = static_cast<int>(stride);
+      stride *= dims[i];
+    }
+  } else {
+    strides[0] = 1;               // C innermost
+    int64_t stride = dims[0];
+    strides[1] = static_cast<int>(stride);  // then M/g
+    stride *= dims[1];
+    for (std::size_t i = rank; i-- > 2;) {  // then the kernel, last dimension first
+      strides[i] = static_cast<int>(stride);
+      stride *= dims[i];
+    }
+  }
+  return strides;
+}
+
+// Strides of cuDNN's filter format: NCHW = [C, M/g, k...] packed; NHWC = memory [C, k..., M/g].
+std::vector<int> filterTargetStrides(const std::vector<int>& dims, cudnnTensorFormat_t format) {
+  const std::size_t rank = dims.size();
+  std::vector<int> strides(rank, 0);
+  int64_t stride = 1;
+  if (format == CUDNN_TENSOR_NCHW) {
+    for (std::size_t i = rank; i-- > 0;) {
+      strides[i] = static_cast<int>(stride);
+      stride *= dims[i];
+    }
+  } else {
+    strides[1] = 1;
+    stride = dims[1];
+    for (std::size_t i = rank; i-- > 2;) {
+      strides[i] = static_cast<int>(stride);
+      stride *= dims[i];
+    }
+    strides[0] = static_cast<int>(stride);
+  }
+  return strides;
+}
+
+const char* algorithmName(cudnnConvolutionBwdDataAlgo_t algo) {
+  switch (algo) {
+    case CUDNN_CONVOLUTION_BWD_DATA_ALGO_0:
+      return "ALGO_0";
+    case CUDNN_CONVOLUTION_BWD_DATA_ALGO_1:
+      return "ALGO_1";
+    case CUDNN_CONVOLUTION_BWD_DATA_ALGO_FFT:
+      return "FFT";
+    case CUDNN_CONVOLUTION_BWD_DATA_ALGO_FFT_TILING:
+      return "FFT_TILING";
+    case CUDNN_CONVOLUTION_BWD_DATA_ALGO_WINOGRAD:
+      return "WINOGRAD";
+    case CUDNN_CONVOLUTION_BWD_DATA_ALGO_WINOGRAD_NONFUSED:
+      return "WINOGRAD_NONFUSED";
+    default:
+      return "unknown";
+  }
+}
+
+const char* mathName(cudnnMathType_t math) {
+  switch (math) {
+    case CUDNN_DEFAULT_MATH:
+      return "default math";
+    case CUDNN_TENSOR_OP_MATH:
+      return "tensor ops";
+    case CUDNN_TENSOR_OP_MATH_ALLOW_CONVERSION:
+      return "tensor ops with conversion";
+    case CUDNN_FMA_MATH:
+      return "FMA";
+    default:
+      return "math ?";
+  }
+}
+
+}  // namespace
+
+Plan::Plan(const Problem& problem, const PlanOptions& options, Device& device) : problem_(problem), options_(options), device_(device) {
+  const Problem& p = problem_;
+  spatial_ = p.rank == 1 ? 2 : p.rank;
+  const auto in = promoted(p, p.inSpatial, 1), out = promoted(p, p.outSpatial, 1), kernel = promoted(p, p.kernel, 1);
+  const auto strides = promoted(p, p.strides, 1), dilations = promoted(p, p.dilations, 1);
+  const auto begin = promoted(p, p.padsBegin, 0), end = promoted(p, p.padsEnd, 0);
+
+  std::vector<int64_t> computed(spatial_);
+  pads_.assign(spatial_, 0);
+  shift_.assign(spatial_, 0);
+  for (int i = 0; i < spatial_; ++i) {
+    const int64_t full = (in[i] - 1) * strides[i] + (kernel[i] - 1) * dilations[i] + 1;
+    const int64_t pad = std::max<int64_t>(0, std::min(begin[i], end[i]));
+    pads_[i] = static_cast<int>(pad);
+    computed[i] = full - 2 * pad;
+    shift_[i] = begin[i] - pad;
+    if (computed[i] != out[i] || shift_[i] != 0) direct_ = false;
+    const int64_t lo = std::max<int64_t>(0, -shift_[i]);
+    const int64_t hi = std::min<int64_t>(out[i], computed[i] - shift_[i]);
+    if (lo != 0 || hi != out[i]) bands_ = true;
+  }
+  computed_ = narrow(computed);
+
+  const cudnnDataType_t type = cudnnType(options.dtype);
+  std::vector<int> dims, dimStrides;
+  activationShape(p.batch, p.inChannels, in, p.layout, dims, dimStrides);
+  xDesc_ = std::make_unique<TensorDescriptor>(type, dims, dimStrides);
+  activationShape(p.batch, p.outChannels, computed, p.layout, dims, dimStrides);
+  computedDesc_ = std::make_unique<TensorDescriptor>(type, dims, dimStrides);
+  activationShape(p.batch, p.outChannels, out, p.layout, dims, dimStrides);
+  yDesc_ = std::make_unique<TensorDescriptor>(type, dims, dimStrides);
+  if (p.hasBias) {
+    activationShape(1, p.outChannels, std::vector<int64_t>(spatial_, 1), Layout::ChannelsFirst, dims, dimStrides);
+    biasDesc_ = std::make_unique<TensorDescriptor>(type, dims, dimStrides);
+  }
+
+  // The filter as cuDNN sees the forward convolution: K = our C outputs, M/g inputs per group.
+  const cudnnTensorFormat_t format = p.layout == Layout::ChannelsLast ? CUDNN_TENSOR_NHWC : CUDNN_TENSOR_NCHW;
+  std::vector<int> filterDims{static_cast<int>(p.inChannels), static_cast<int>(p.outChannels / p.groups)};
+  for (int64_t k : kernel) filterDims.push_back(static_cast<int>(k));
+  filterDesc_ = std::make_unique<FilterDescriptor>(type, format, filterDims);
+  filterNeedsPacking_ = !(format == CUDNN_TENSOR_NCHW && p.filterLayout == FilterLayout::InOutSpatial);
+  if (filterNeedsPacking_) {
+    filterSourceDesc_ = std::make_unique<TensorDescriptor>(type, filterDims, filterSourceStrides(filterDims, p.filterLayout));
+    filterPackedDesc_ = std::make_unique<TensorDescriptor>(type, filterDims, filterTargetStrides(filterDims, format));
+  }
+
+  convDesc_ = std::make_unique<ConvolutionDescriptor>(pads_, narrow(strides), narrow(dilations), static_cast<int>(p.groups), CUDNN_DATA_FLOAT);
+  if (options.dtype == DType::Float32) {
+    convDesc_->setMathType(options.allowTf32 ? CUDNN_DEFAULT_MATH : CUDNN_FMA_MATH);
+  } else {
+    convDesc_->setMathType(CUDNN_TENSOR_OP_MATH);
+  }
+
+  switch (p.activation) {
+    case Activation::Relu:
+      activation_ = std::make_unique<ActivationDescriptor>(CUDNN_ACTIVATION_RELU, 0.0);
+      break;
+    case Activation::Sigmoid:
+      activation_ = std::make_unique<ActivationDescriptor>(CUDNN_ACTIVATION_SIGMOID, 0.0);
+      break;
+    case Activation::Tanh:
+      activation_ = std::make_unique<ActivationDescriptor>(CUDNN_ACTIVATION_TANH, 0.0);
+      break;
+    case Activation::Elu:
+      activation_ = std::make_unique<ActivationDescriptor>(CUDNN_ACTIVATION_ELU, p.activationAlpha);
+      break;
+    case Activation::LeakyRelu:
+      // max(x, αx) for α ≤ 1, min(x, αx) above: leakyRelu either way.
+      leaky_ = std::make_unique<OpTensorDescriptor>(p.activationAlpha <= 1.f ? CUDNN_OP_TENSOR_MAX : CUDNN_OP_TENSOR_MIN);
+      break;
+    case Activation::None:
+      break;
+  }
+
+  if (options.benchmark) orderByTiming();
+  else orderByHeuristics();
+  if (candidates_.empty()) {
+    throw Error(ErrorKind::Error, "cudnn: no backward-data algorithm supports this problem" +
+                                      std::string(options.deterministic ? " deterministically" : "") + " within the workspace limit");
+  }
+}
+
+void Plan::keepCandidate(cudnnConvolutionBwdDataAlgo_t algo, cudnnMathType_t math, cudnnStatus_t status, cudnnDeterminism_t determinism,
+                         std::vector<Candidate>& into, std::vector<Candidate>& rejectedMath) const {
+  if (status != CUDNN_STATUS_SUCCESS) return;
+  if (options_.deterministic && determinism != CUDNN_DETERMINISTIC) return;
+  for (const Candidate& c : into) {
+    if (c.algo == algo && c.math == math) return;  // listed once
+  }
+  if (options_.dtype == DType::Float32 && !options_.allowTf32 && math != CUDNN_FMA_MATH) {
+    rejectedMath.push_back({algo, CUDNN_FMA_MATH, 0});
+    return;
+  }
+  into.push_back({algo, math, 0});
+}
+
+void Plan::orderByHeuristics() {
+  const CudnnApi& dn = dnn();
+  int maximum = 0;
+  checkCudnn(dn.cudnnGetConvolutionBackwardDataAlgorithmMaxCount(device_.handle(), &maximum), "cudnnGetConvolutionBackwardDataAlgorithmMaxCount");
+  std::vector<cudnnConvolutionBwdDataAlgoPerf_t> perf(std::max(maximum, 1));
+  int returned = 0;
+  checkCudnn(dn.cudnnGetConvolutionBackwardDataAlgorithm_v7(device_.handle(), filterDesc_->get(), xDesc_->get(), convDesc_->get(),
+                                                            computedDesc_->get(), maximum, &returned, perf.data()),
+             "cudnnGetConvolutionBackwardDataAlgorithm_v7");
+  std::vector<Candidate> ordered, rejectedMath;
+  for (int i = 0; i < returned; ++i) keepCandidate(perf[i].algo, perf[i].mathType, perf[i].status, perf[i].determinism, ordered, rejectedMath);
+  if (ordered.empty()) ordered = rejectedMath;  // FMA forced on what the heuristics offered
+  const int64_t cap = Device::workspaceLimit();
+  for (Candidate c : ordered) {
+    convDesc_->setMathType(c.math);
+    std::size_t bytes = 0;
+    if (dn.cudnnGetConvolutionBackwardDataWorkspaceSize(device_.handle(), filterDesc_->get(), xDesc_->get(), convDesc_->get(),
+                                                        computedDesc_->get(), c.algo, &bytes) != CUDNN_STATUS_SUCCESS) {
+      continue;
+    }
+    if (static_cast<int64_t>(bytes) > cap) continue;
+    c.workspace = bytes;
+    candidates_.push_back(c);
+  }
+}
+
+void Plan::orderByTiming() {
+  const CudnnApi& dn = dnn();
+  const DriverApi& cu = driver();
+  const std::size_t es = dtypeSize(options_.dtype);
+  const Problem& p = problem_;
+  int64_t computedElements = p.batch * p.outChannels;
+  for (int c : computed_) computedElements *= c;
+  // Temporaries with zeros: cudnnFind runs every algorithm on them.
+  ScratchBuffer x(device_, static_cast<std::size_t>(p.inputElements()) * es, "cudnnFind's input");
+  ScratchBuffer w(device_, static_cast<std::size_t>(p.filterElements()) * es, "cudnnFind's filter");
+  ScratchBuffer dx(device_, static_cast<std::size_t>(computedElements) * es, "cudnnFind's output");
+  checkDriver(cu.cuMemsetD16Async(x.pointer(), 0, static_cast<std::size_t>(p.inputElements()) * es / 2, device_.stream()), "cuMemsetD16Async");
+  checkDriver(cu.cuMemsetD16Async(w.pointer(), 0, static_cast<std::size_t>(p.filterElements()) * es / 2, device_.stream()), "cuMemsetD16Async");
+  // As much workspace as the limit allows and the device has.
+  std::size_t workspaceBytes = static_cast<std::size_t>(Device::workspaceLimit());
+  ScratchBuffer workspace;
+  while (workspaceBytes > 0) {
+    workspace = ScratchBuffer::tryMake(device_, workspaceBytes);
+    if (workspace.pointer()) break;
+    workspaceBytes /= 4;
+  }
+  int maximum = 0;
+  checkCudnn(dn.cudnnGetConvolutionBackwardDataAlgorithmMaxCount(device_.handle(), &maximum), "cudnnGetConvolutionBackwardDataAlgorithmMaxCount");
+  std::vector<cudnnConvolutionBwdDataAlgoPerf_t> perf(std::max(maximum, 1));
+  int returned = 0;
+  checkCudnn(dn.cudnnFindConvolutionBackwardDataAlgorithmEx(device_.handle(), filterDesc_->get(), w.get(), xDesc_->get(), x.get(),
+                                                            convDesc_->get(), computedDesc_->get(), dx.get(), maximum, &returned,
+                                                            perf.data(), workspace.get(), workspaceBytes),
+             "cudnnFindConvolutionBackwardDataAlgorithmEx");
+  std::vector<Candidate> ordered, rejectedMath;
+  for (int i = 0; i < returned; ++i) {
+    const std::size_t before = ordered.size();
+    keepCandidate(perf[i].algo, perf[i].mathType, perf[i].status, perf[i].determinism, ordered, rejectedMath);
+    if (ordered.size() > before) ordered.back().workspace = perf[i].memory;
+  }
+  candidates_ = ordered;  // fastest first
+  if (candidates_.empty()) orderByHeuristics();  // nothing timed fits the rules: fall back
+}
+
+void Plan::packFilter(CUdeviceptr source, CUdeviceptr target) const {
+  checkCudnn(dnn().cudnnTransformTensor(device_.handle(), &kOne, filterSourceDesc_->get(), reinterpret_cast<void*>(source), &kZero,
+                                        filterPackedDesc_->get(), reinterpret_cast<void*>(target)),
+             "cudnnTransformTensor (filter layout)");
+}
+
+void Plan::enqueue(CUdeviceptr x, CUdeviceptr filter, CUdeviceptr bias, CUdeviceptr y) const {
+  const CudnnApi& dn = dnn();
+  const Problem& p = problem_;
+  const std::size_t es = dtypeSize(options_.dtype);
+  ScratchBuffer computed;
+  if (!direct_) {
+    int64_t elements = p.batch * p.outChannels;
+    for (int c : computed_) elements *= c;
+    computed = ScratchBuffer(device_, static_cast<std::size_t>(elements) * es, "the uncropped output");
+  }
+  const CUdeviceptr target = direct_ ? y : computed.pointer();
+
+  cudnnStatus_t last = CUDNN_STATUS_NOT_SUPPORTED;
+  bool ran = false;
+  for (std::size_t i = chosen_; i < candidates_.size() && !ran; ++i) {
+    const Candidate& c = candidates_[i];
+    ScratchBuffer workspace;
+    if (c.workspace > 0) {
+      workspace = ScratchBuffer::tryMake(device_, c.workspace);
+      if (!workspace.pointer()) continue;  // cannot have this one's workspace: try the next
+    }
+    convDesc_->setMathType(c.math);
+    last = dn.cudnnConvolutionBackwardData(device_.handle(), &kOne, filterDesc_->get(), reinterpret_cast<void*>(filter), xDesc_->get(),
+                                           reinterpret_cast<void*>(x), convDesc_->get(), c.algo, workspace.get(), c.workspace, &kZero,
+                                           computedDesc_->get(), reinterpret_cast<void*>(target));
+    if (last == CUDNN_STATUS_SUCCESS) {
+      chosen_ = i;
+      ran = true;
+    }
+  }
+  if (!ran) {
+    if (last == CUDNN_STATUS_NOT_SUPPORTED) {
+      throw Error(ErrorKind::Error, "cudnn: out of device memory for every algorithm's workspace, or none supports this problem");
+    }
+    checkCudnn(last, "cudnnConvolutionBackwardData");
+  }
+
+  if (!direct_) {
+    if (bands_) {
+      int64_t elements = p.outputElements();
+      const DriverApi& cu = driver();
+      if (es == 4) checkDriver(cu.cuMemsetD32Async(y, 0, static_cast<std::size_t>(elements), device_.stream()), "cuMemsetD32Async");
+      else checkDriver(cu.cuMemsetD16Async(y, 0, static_cast<std::size_t>(elements), device_.stream()), "cuMemsetD16Async");
+    }
+    copyWindow(computed.pointer(), y);
+  }
+  epilogue(bias, y);
+}
+
+void Plan::copyWindow(CUdeviceptr computed, CUdeviceptr y) const {
+  const Problem& p = problem_;
+  const auto out = promoted(p, p.outSpatial, 1);
+  struct Dim {
+    int64_t length, sourceExtent, targetExtent, sourceStart, targetStart;
+  };
+  std::vector<Dim> dims;  // outermost first
+  const bool last = p.layout == Layout::ChannelsLast;
+  dims.push_back(last ? Dim{p.batch, p.batch, p.batch, 0, 0} : Dim{p.batch * p.outChannels, p.batch * p.outChannels, p.batch * p.outChannels, 0, 0});
+  for (int i = 0; i < spatial_; ++i) {
+    const int64_t lo = std::max<int64_t>(0, -shift_[i]);
+    const int64_t hi = std::min<int64_t>(out[i], computed_[i] - shift_[i]);
+    if (hi <= lo) return;  // nothing of the computed output lands in y (all of it is bands)
+    dims.push_back({hi - lo, computed_[i], out[i], lo + shift_[i], lo});
+  }
+  if (last) dims.push_back({p.outChannels, p.outChannels, p.outChannels, 0, 0});
+  // Bytes in the innermost dimension.
+  const int64_t es = static_cast<int64_t>(dtypeSize(options_.dtype));
+  Dim& inner = dims.back();
+  inner.length *= es;
+  inner.sourceExtent *= es;
+  inner.targetExtent *= es;
+  inner.sourceStart *= es;
+  inner.targetStart *= es;
+  // Fold a dimension copied whole into the one outside it.
+  while (dims.size() > 1) {
+    const Dim& in = dims.back();
+    if (!(in.length == in.sourceExtent && in.length == in.targetExtent && in.sourceStart == 0 && in.targetStart == 0)) break;
+    Dim& outer = dims[dims.size() - 2];
+    outer = {outer.length * in.length, outer.sourceExtent * in.sourceExtent, outer.targetExtent * in.targetExtent,
+             outer.sourceStart * in.sourceExtent, outer.targetStart * in.targetExtent};
+    dims.pop_back();
+  }
+  // Strides (in bytes) of each remaining dimension in source and target.
+  const std::size_t n = dims.size();
+  std::vector<int64_t> sourceStride(n, 1), targetStride(n, 1);
+  for (std::size_t i = n - 1; i-- > 0;) {
+    sourceStride[i] = sourceStride[i + 1] * dims[i + 1].sourceExtent;
+    targetStride[i] = targetStride[i + 1] * dims[i + 1].targetExtent;
+  }
+  int64_t sourceBase = 0, targetBase = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    sourceBase += dims[i].sourceStart * sourceStride[i];
+    targetBase += dims[i].targetStart * targetStride[i];
+  }
+  const DriverApi& cu = driver();
+  if (n == 1) {
+    checkDriver(cu.cuMemcpyDtoDAsync(y + targetBase, computed + sourceBase, static_cast<std::size_t>(dims[0].length), device_.stream()),
+                "cuMemcpyDtoDAsync");
+    return;
+  }
+  // The innermost three dimensions per cuMemcpy3D; any outside them are looped over.
+  const std::size_t rowDim = n - 2;
+  const bool hasDepth = n >= 3;
+  const std::size_t depthDim = hasDepth ? n - 3 : 0;
+  int64_t outerCount = 1;
+  for (std::size_t i = 0; i + 3 < n; ++i) outerCount *= dims[i].length;
+  for (int64_t index = 0; index < outerCount; ++index) {
+    int64_t sourceOffset = sourceBase, targetOffset = targetBase, rest = index;
+    for (std::size_t i = n >= 3 ? n - 3 : 0; i-- > 0;) {
+      const int64_t at = rest % dims[i].length;
+      rest /= dims[i].length;
+      sourceOffset += at * sourceStride[i];
+      targetOffset += at * targetStride[i];
+    }
+    CUDA_MEMCPY3D copy{};
+    copy.srcMemoryType = CU_MEMORYTYPE_DEVICE;
+    copy.srcDevice = computed + sourceOffset;
+    copy.srcPitch = static_cast<std::size_t>(dims[n - 1].sourceExtent);
+    copy.srcHeight = static_cast<std::size_t>(dims[rowDim].sourceExtent);
+    copy.dstMemoryType = CU_MEMORYTYPE_DEVICE;
+    copy.dstDevice = y + targetOffset;
+    copy.dstPitch = static_cast<std::size_t>(dims[n - 1].targetExtent);
+    copy.dstHeight = static_cast<std::size_t>(dims[rowDim].targetExtent);
+    copy.WidthInBytes = static_cast<std::size_t>(dims[n - 1].length);
+    copy.Height = static_cast<std::size_t>(dims[rowDim].length);
+    copy.Depth = hasDepth ? static_cast<std::size_t>(dims[depthDim].length) : 1;
+    checkDriver(cu.cuMemcpy3DAsync(&copy, device_.stream()), "cuMemcpy3DAsync (output window)");
+  }
+}
+
+void Plan::epilogue(CUdeviceptr bias, CUdeviceptr y) const {
+  const CudnnApi& dn = dnn();
+  void* out = reinterpret_cast<void*>(y);
+  if (problem_.hasBias) {
+    checkCudnn(dn.cudnnAddTensor(device_.handle(), &kOne, biasDesc_->get(), reinterpret_cast<void*>(bias), &kOne, yDesc_->get(), out),
+               "cudnnAddTensor (bias)");
+  }
+  if (activation_) {
+    checkCudnn(dn.cudnnActivationForward(device_.handle(), activation_->get(), &kOne, yDesc_->get(), out, &kZero, yDesc_->get(), out),
+               "cudnnActivationForward");
+  } else if (leaky_) {
+    const float alpha = problem_.activationAlpha;
+    checkCudnn(dn.cudnnOpTensor(device_.handle(), leaky_->get(), &kOne, yDesc_->get(), out, &alpha, yDesc_->get(), out, &kZero,
+                                yDesc_->get(), out),
+               "cudnnOpTensor (leakyRelu)");
+  }
+}
+
+std::string Plan::describe() const {
+  std::string text;
+  if (candidates_.empty()) return "no algorithm";
+  const Candidate& c = candidates_[std::min(chosen_, candidates_.size() - 1)];
+  text = std::string("bwd-data ") + algorithmName(c.algo) + ", " + mathName(c.math) + ", workspace " + std::to_string(c.workspace) +
+         " B, " + (direct_ ? "direct" : bands_ ? "window+bands" : "window") + ", " + std::to_string(candidates_.size()) + " candidates" +
+         (options_.benchmark ? " (timed)" : " (heuristics)");
+  return text;
+}
+
+}  // namespace deconv::cudnn

@@ -1,0 +1,11 @@
+// JS ⇄ cuDNN: device tensors, sync/enqueue/async calls, packed plans, and the backend's status.
+#pragma once
+
+#include <napi.h>
+
+namespace deconv::napi {
+
+// Adds the cudnn* functions. In a build without cuDNN headers only cudnnInfo exists, reporting why.
+void registerCudnn(Napi::Env env, Napi::Object exports);
+
+}  // namespace deconv::napi

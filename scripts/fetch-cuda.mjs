@@ -1,0 +1,246 @@
+#!/usr/bin/env node
+// Finds or fetches what the cuDNN backend compiles against: cuda.h (the driver API) and the
+// CUDA runtime headers cudnn.h includes, and cudnn.h itself. Used by scripts/build-native.mjs;
+// also runnable alone:
+//
+//   node scripts/fetch-cuda.mjs [--json]
+//
+// Nothing is linked: the backend loads libcuda.so.1 and libcudnn.so.9 at run time (see
+// native/cudnn/api.h), so one deconv.node serves machines with and without a GPU.
+//
+// DECONV_CUDNN selects:
+//   off        build without the cuDNN backend.
+//   auto       (default) headers from CUDNN_ROOT/CUDA_ROOT or the cache in .deps/; fetch the
+//              wheels only on a machine with an NVIDIA driver (a CPU-only install does not
+//              download half a gigabyte it cannot use).
+//   on         fetch the wheels when no headers are found, GPU or not.
+//   required   as on, and a failure is a build error (CI: the backend must not rot).
+//
+// Where the headers come from (the first that applies):
+//   a) CUDNN_ROOT (include/cudnn.h) and CUDA_ROOT (include/cuda.h, cuda_runtime_api.h), e.g. a
+//      CUDA toolkit and a cuDNN install; CUDA_ROOT defaults to /usr/local/cuda.
+//   b) .deps/cuda-<runtime>-cudnn-<cudnn>/, unpacked from the PyPI wheels nvidia-cuda-runtime,
+//      nvidia-cuda-crt and nvidia-cudnn-cu13 (hash-pinned below, fetched with `python3 -m pip download`).
+//      Only the headers and cuDNN's 137 KB loader shim (libcudnn.so.9, which resolves every
+//      API symbol and reports its version without a GPU) are kept; the kernels' libraries
+//      (~900 MB) are not. DECONV_CUDA_WHEELS=<dir> takes the wheels from a local directory.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+const CUDA_RUNTIME = '13.5.37';
+const CUDNN = '9.28.1.4';
+const WHEELS = [
+  {
+    project: 'nvidia-cuda-runtime',
+    version: CUDA_RUNTIME,
+    file: `nvidia_cuda_runtime-${CUDA_RUNTIME}-py3-none-manylinux2014_x86_64.manylinux_2_17_x86_64.whl`,
+    sha256: 'df2b79a8852f10d1fef8c848489c49eebb5754051bf870202a862831412b179d',
+    keep: [['nvidia/cu13/include/', 'include/']],
+  },
+  {
+    // crt/host_defines.h and friends, which cuda_runtime_api.h includes.
+    project: 'nvidia-cuda-crt',
+    version: CUDA_RUNTIME,
+    file: `nvidia_cuda_crt-${CUDA_RUNTIME}-py3-none-manylinux2014_x86_64.manylinux_2_17_x86_64.whl`,
+    sha256: 'e898b7f73d3035fa89915a3f7bf3b54a73e90249746111aed295822c4729bb29',
+    keep: [['nvidia/cu13/include/crt/', 'include/crt/']],
+  },
+  {
+    project: 'nvidia-cudnn-cu13',
+    version: CUDNN,
+    file: `nvidia_cudnn_cu13-${CUDNN}-py3-none-manylinux_2_27_x86_64.whl`,
+    sha256: 'a54f205b1db1f2895d99f398754db1369816f0569dd459731f925635cf7b65ec',
+    keep: [
+      ['nvidia/cudnn/include/', 'include/'],
+      ['nvidia/cudnn/lib/libcudnn.so.9', 'lib/libcudnn.so.9'],
+    ],
+  },
+];
+export const CACHE_DIR = path.join(root, '.deps', `cuda-${CUDA_RUNTIME}-cudnn-${CUDNN}`);
+const STAMP = 'deconv-cuda.json';
+
+class ResolveError extends Error {}
+
+function defaultLog(line) {
+  console.error(`deconv: ${line}`);
+}
+
+function run(command, args, options = {}) {
+  return spawnSync(command, args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, ...options });
+}
+
+function cudnnVersion(includeDir) {
+  const header = path.join(includeDir, 'cudnn_version.h');
+  if (!existsSync(header)) return undefined;
+  const text = readFileSync(header, 'utf8');
+  const part = (name) => new RegExp(`#define\\s+CUDNN_${name}\\s+(\\d+)`).exec(text)?.[1];
+  const [major, minor, patch] = ['MAJOR', 'MINOR', 'PATCHLEVEL'].map(part);
+  return major === undefined ? undefined : `${major}.${minor}.${patch}`;
+}
+
+function cudaVersion(includeDir) {
+  const text = readFileSync(path.join(includeDir, 'cuda.h'), 'utf8');
+  const version = Number(/#define\s+CUDA_VERSION\s+(\d+)/.exec(text)?.[1] ?? 0);
+  return `${Math.floor(version / 1000)}.${(version % 1000) / 10}`;
+}
+
+function fromRoots(env) {
+  const cudnnRoot = env.CUDNN_ROOT ? path.resolve(env.CUDNN_ROOT) : undefined;
+  const cudaRoot = path.resolve(env.CUDA_ROOT ?? '/usr/local/cuda');
+  const cudnnInclude = cudnnRoot ? path.join(cudnnRoot, 'include') : undefined;
+  const cudaInclude = path.join(cudaRoot, 'include');
+  if (!cudnnInclude) return undefined;
+  if (!existsSync(path.join(cudnnInclude, 'cudnn.h'))) throw new ResolveError(`CUDNN_ROOT=${cudnnRoot} has no include/cudnn.h`);
+  if (!existsSync(path.join(cudaInclude, 'cuda.h'))) throw new ResolveError(`CUDA_ROOT=${cudaRoot} has no include/cuda.h`);
+  const version = cudnnVersion(cudnnInclude);
+  if (!version?.startsWith('9.')) throw new ResolveError(`CUDNN_ROOT=${cudnnRoot} holds cuDNN ${version ?? '(unknown)'}; deconv needs cuDNN 9`);
+  return {
+    found: true,
+    description: `CUDNN_ROOT (${cudnnRoot}) and CUDA_ROOT (${cudaRoot})`,
+    cudnnVersion: version,
+    cudaVersion: cudaVersion(cudaInclude),
+    includeDirs: [...new Set([cudnnInclude, cudaInclude])],
+    shim: undefined,
+  };
+}
+
+function validCache() {
+  try {
+    const stamp = JSON.parse(readFileSync(path.join(CACHE_DIR, STAMP), 'utf8'));
+    return (
+      JSON.stringify(stamp.wheels) === JSON.stringify(WHEELS.map((w) => w.sha256)) &&
+      existsSync(path.join(CACHE_DIR, 'include', 'cudnn.h')) &&
+      existsSync(path.join(CACHE_DIR, 'include', 'cuda.h'))
+    );
+  } catch {
+    return false;
+  }
+}
+
+// The NVIDIA driver's library, as the dynamic loader sees it (or its kernel module).
+function hasNvidiaDriver() {
+  if (existsSync('/proc/driver/nvidia/version')) return true;
+  const cache = run('ldconfig', ['-p']);
+  return !cache.error && /\blibcuda\.so\.1\b/.test(cache.stdout ?? '');
+}
+
+const UNPACK = `
+import json, sys, zipfile
+wheel, dest, keep = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
+import os
+with zipfile.ZipFile(wheel) as z:
+    for info in z.infolist():
+        for prefix, target in keep:
+            if info.filename.startswith(prefix) and not info.filename.endswith('/'):
+                out = os.path.join(dest, target + info.filename[len(prefix):])
+                os.makedirs(os.path.dirname(out), exist_ok=True)
+                with z.open(info) as src, open(out, 'wb') as dst:
+                    while True:
+                        block = src.read(1 << 20)
+                        if not block: break
+                        dst.write(block)
+`;
+
+function fromWheels(log) {
+  if (process.platform !== 'linux' || process.arch !== 'x64') {
+    throw new ResolveError(`the CUDA and cuDNN wheels are fetched for Linux x86-64 only (this is ${process.platform}-${process.arch}); set CUDNN_ROOT`);
+  }
+  if (!validCache()) {
+    const python = process.env.PYTHON ?? 'python3';
+    const depsDir = path.dirname(CACHE_DIR);
+    mkdirSync(depsDir, { recursive: true });
+    const work = mkdtempSync(path.join(depsDir, '.cuda-'));
+    try {
+      const wheelDir = path.join(work, 'wheels');
+      const staging = path.join(work, 'tree');
+      mkdirSync(wheelDir);
+      mkdirSync(staging);
+      const requirements = path.join(wheelDir, 'requirements.txt');
+      writeFileSync(requirements, WHEELS.map((w) => `${w.project}==${w.version} --hash=sha256:${w.sha256}\n`).join(''));
+      const args = ['-m', 'pip', 'download', '--no-deps', '--only-binary=:all:', '--require-hashes', '--disable-pip-version-check', '--no-input', '--progress-bar', 'off'];
+      const local = process.env.DECONV_CUDA_WHEELS;
+      if (local) args.push('--no-index', '--find-links', path.resolve(local));
+      args.push('-r', requirements, '-d', wheelDir);
+      log(
+        local
+          ? `cuDNN ${CUDNN}: taking the wheels from DECONV_CUDA_WHEELS=${local}`
+          : `cuDNN ${CUDNN} and CUDA ${CUDA_RUNTIME} headers: downloading ${WHEELS.map((w) => `${w.project}==${w.version}`).join(' and ')} with pip (about 520 MB, once; only the headers are kept)`,
+      );
+      const result = run(python, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+      if (result.error || result.status !== 0) {
+        const output = `${result.stdout ?? ''}\n${result.stderr ?? ''}`;
+        const why = output.split('\n').filter((line) => line.startsWith('ERROR:')).pop() ?? output.trim().split('\n').pop();
+        throw new ResolveError(`\`${python} -m pip download\` failed: ${why || result.error?.message}`);
+      }
+      for (const wheel of WHEELS) {
+        const file = path.join(wheelDir, wheel.file);
+        if (!existsSync(file)) throw new ResolveError(`pip did not leave ${wheel.file} in ${wheelDir}`);
+        const unpack = run(python, ['-c', UNPACK, file, staging, JSON.stringify(wheel.keep)]);
+        if (unpack.status !== 0) throw new ResolveError(`could not unpack ${wheel.file}: ${(unpack.stderr ?? '').trim().split('\n').pop()}`);
+      }
+      writeFileSync(
+        path.join(staging, STAMP),
+        `${JSON.stringify({ wheels: WHEELS.map((w) => w.sha256), note: 'unpacked by scripts/fetch-cuda.mjs; delete to fetch again' }, null, 2)}\n`,
+      );
+      rmSync(CACHE_DIR, { recursive: true, force: true });
+      renameSync(staging, CACHE_DIR);
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
+  }
+  const includeDir = path.join(CACHE_DIR, 'include');
+  return {
+    found: true,
+    description: `PyPI wheels nvidia-cuda-runtime/-crt ${CUDA_RUNTIME} and nvidia-cudnn-cu13 ${CUDNN} (headers in ${path.relative(root, CACHE_DIR)})`,
+    cudnnVersion: cudnnVersion(includeDir),
+    cudaVersion: cudaVersion(includeDir),
+    includeDirs: [includeDir],
+    shim: path.join(CACHE_DIR, 'lib', 'libcudnn.so.9'),
+  };
+}
+
+/** The DECONV_CUDNN setting: 'auto' (default), 'on', 'off' or 'required'. */
+export function cudnnMode(env = process.env) {
+  const value = (env.DECONV_CUDNN ?? '').trim().toLowerCase();
+  if (value === '' || value === 'auto') return 'auto';
+  if (['on', '1', 'true', 'yes'].includes(value)) return 'on';
+  if (['off', '0', 'false', 'no'].includes(value)) return 'off';
+  if (value === 'required') return 'required';
+  throw new Error(`DECONV_CUDNN must be auto, on, off or required (got '${env.DECONV_CUDNN}')`);
+}
+
+/**
+ * Finds or fetches the headers. Returns { found: true, description, cudnnVersion, cudaVersion,
+ * includeDirs, shim } or { found: false, reason }. Never throws for missing headers.
+ */
+export function resolveCuda({ log = defaultLog, env = process.env } = {}) {
+  const mode = cudnnMode(env);
+  if (mode === 'off') return { found: false, mode, reason: 'the cuDNN backend was switched off with DECONV_CUDNN=off' };
+  try {
+    const roots = fromRoots(env);
+    if (roots) return { mode, ...roots };
+    if (mode === 'auto' && !validCache() && !hasNvidiaDriver()) {
+      return {
+        found: false,
+        mode,
+        reason: 'no NVIDIA driver on the build machine, so the CUDA and cuDNN headers were not fetched (DECONV_CUDNN=on builds the backend anyway)',
+      };
+    }
+    return { mode, ...fromWheels(log) };
+  } catch (error) {
+    if (!(error instanceof ResolveError)) throw error;
+    return { found: false, mode, reason: error.message };
+  }
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const result = resolveCuda();
+  if (process.argv.includes('--json')) console.log(JSON.stringify(result, null, 2));
+  else if (result.found) console.log(`deconv: cuDNN ${result.cudnnVersion} / CUDA ${result.cudaVersion} headers from ${result.description}`);
+  else console.log(`deconv: no cuDNN headers: ${result.reason}`);
+  process.exit(result.found || result.mode === 'off' || result.mode === 'auto' ? 0 : 1);
+}

@@ -1,0 +1,39 @@
+#!/usr/bin/env node
+// Bundles the golden and conformance suites (TypeScript, vitest) into plain ES modules that run
+// under test/gpu/vitest-shim.mjs with nothing but Node: for the GPU machine, which has no npm.
+// The suites import the library from ../src/index.js; the bundles import the built dist/ instead,
+// so they test exactly what a user loads.
+//
+//   node test/gpu/bundle.mjs <out-dir>
+import { build } from 'esbuild';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const outDir = path.resolve(process.argv[2] ?? path.join(root, '.gpu-carry', 'tests'));
+const suites = ['test/golden.test.ts', 'test/conformance/onnx.test.ts', 'test/conformance/tensorflow.test.ts', 'test/conformance/tfjs.test.ts'];
+
+const redirect = {
+  name: 'deconv-redirect',
+  setup(b) {
+    b.onResolve({ filter: /^vitest$/ }, () => ({ path: path.join(root, 'test', 'gpu', 'vitest-shim.mjs') }));
+    b.onResolve({ filter: /src\/index\.js$/ }, () => ({ path: path.relative(outDir, path.join(root, 'dist', 'esm', 'index.js')), external: true }));
+  },
+};
+
+for (const suite of suites) {
+  const name = path.basename(suite).replace(/\.test\.ts$/, '');
+  await build({
+    entryPoints: [path.join(root, suite)],
+    bundle: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    outfile: path.join(outDir, `${name}.mjs`),
+    plugins: [redirect],
+    // golden.test.ts finds its fixtures next to itself; the runner says where that is.
+    define: { 'import.meta.url': 'globalThis.__deconvSuiteUrl' },
+    logLevel: 'warning',
+  });
+}
+console.log(`bundled ${suites.length} suites into ${path.relative(root, outDir)}`);

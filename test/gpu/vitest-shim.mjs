@@ -1,0 +1,77 @@
+// The part of vitest's API that the golden and conformance suites use, for running them where
+// vitest is not installed (the GPU machine: plain Node, see test/gpu/run.sh). Tests are collected
+// by describe/it, then run() executes them in order and reports failures.
+// Shared through globalThis: each bundled suite carries its own copy of this module.
+const tests = (globalThis.__deconvShimTests ??= []);
+const prefix = [];
+
+export function describe(name, body) {
+  prefix.push(name);
+  try {
+    body();
+  } finally {
+    prefix.pop();
+  }
+}
+
+export function it(name, body) {
+  tests.push({ name: [...prefix, name].join(' > '), body });
+}
+it.each = (table) => (name, body) => {
+  table.forEach((row, index) => {
+    const args = Array.isArray(row) ? [...row] : [row];
+    const title = name.replace(/%s|%i|%d|%j|\$\w+|%#/g, (m) => (m === '%#' ? String(index) : m.startsWith('$') ? String(row?.[m.slice(1)]) : String(args.shift?.() ?? '')));
+    it(title, () => body(...(Array.isArray(row) ? row : [row])));
+  });
+};
+export const test = it;
+
+const show = (v) => {
+  try {
+    return JSON.stringify(v)?.slice(0, 200);
+  } catch {
+    return String(v);
+  }
+};
+
+function equal(a, b) {
+  if (Object.is(a, b)) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  const ka = Object.keys(a);
+  const kb = Object.keys(b);
+  if (ka.length !== kb.length) return false;
+  return ka.every((k) => equal(a[k], b[k]));
+}
+
+export function expect(actual, message) {
+  const fail = (what) => {
+    throw new Error(`${message ? `${message}: ` : ''}expected ${show(actual)} ${what}`);
+  };
+  return {
+    toBe: (e) => Object.is(actual, e) || fail(`to be ${show(e)}`),
+    toEqual: (e) => equal(actual, e) || fail(`to equal ${show(e)}`),
+    toBeDefined: () => actual !== undefined || fail('to be defined'),
+    toMatch: (re) => (typeof re === 'string' ? actual.includes(re) : re.test(actual)) || fail(`to match ${re}`),
+    toBeLessThanOrEqual: (e) => actual <= e || fail(`to be <= ${e}`),
+    toBeLessThan: (e) => actual < e || fail(`to be < ${e}`),
+    toBeGreaterThanOrEqual: (e) => actual >= e || fail(`to be >= ${e}`),
+    toBeGreaterThan: (e) => actual > e || fail(`to be > ${e}`),
+    toBeInstanceOf: (c) => actual instanceof c || fail(`to be an instance of ${c.name}`),
+  };
+}
+
+/** Runs the collected tests; returns { passed, failed, failures }. */
+export async function run(filter = () => true) {
+  let passed = 0;
+  const failures = [];
+  for (const t of tests.splice(0)) {
+    if (!filter(t.name)) continue;
+    try {
+      await t.body();
+      passed++;
+    } catch (error) {
+      failures.push(`${t.name}: ${error?.message ?? error}`);
+    }
+  }
+  return { passed, failed: failures.length, failures };
+}
