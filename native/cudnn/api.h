@@ -89,7 +89,13 @@ namespace deconv::cudnn {
   X(cudnnCreateOpTensorDescriptor)                       \
   X(cudnnDestroyOpTensorDescriptor)                      \
   X(cudnnSetOpTensorDescriptor)                          \
-  X(cudnnOpTensor)
+  X(cudnnOpTensor)                                       \
+  X(cudnnBackendCreateDescriptor)                        \
+  X(cudnnBackendDestroyDescriptor)                       \
+  X(cudnnBackendSetAttribute)                            \
+  X(cudnnBackendGetAttribute)                            \
+  X(cudnnBackendFinalize)                                \
+  X(cudnnBackendExecute)
 
 // One member per function, typed from the header's prototype and named as the header names it
 // (so `api.cuMemAlloc(...)` reads naturally and calls cuMemAlloc_v2).

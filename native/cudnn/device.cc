@@ -49,6 +49,16 @@ void PinnedBuffer::release() {
   capacity_ = 0;
 }
 
+std::vector<Device*> createdDevices() {
+  std::vector<Device*> devices;
+  Registry& r = registry();
+  std::lock_guard<std::mutex> lock(r.mutex);
+  for (auto& slot : r.devices) {
+    if (slot) devices.push_back(slot.get());
+  }
+  return devices;
+}
+
 int Device::count() { return availability().usable ? availability().deviceCount : 0; }
 
 Device& Device::get(int ordinal) {
@@ -122,6 +132,30 @@ CUdeviceptr Device::tryAllocate(std::size_t bytes) {
 
 void Device::free(CUdeviceptr pointer) {
   if (pointer) driver().cuMemFreeAsync(pointer, stream_);
+}
+
+CUdeviceptr Device::workspace(std::size_t bytes) {
+  if (bytes == 0) return 0;
+  if (bytes <= workspaceBytes_) return workspace_;
+  const CUdeviceptr grown = tryAllocate(bytes);
+  if (grown == 0) return 0;
+  if (workspace_) {
+    free(workspace_);  // stream-ordered: calls queued before still use the old one safely
+    counters_.scratchBytes -= static_cast<int64_t>(workspaceBytes_);
+  }
+  workspace_ = grown;
+  workspaceBytes_ = bytes;
+  counters_.scratchBytes += static_cast<int64_t>(bytes);
+  return workspace_;
+}
+
+void Device::releaseCachedPinned() {
+  std::lock_guard<std::mutex> lock(pinnedMutex_);
+  for (auto& [data, capacity] : pinnedFree_) {
+    driver().cuMemFreeHost(data);
+    counters_.pinnedBytes -= static_cast<int64_t>(capacity);
+  }
+  pinnedFree_.clear();
 }
 
 PinnedBuffer Device::pinned(std::size_t bytes) {

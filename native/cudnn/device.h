@@ -61,6 +61,9 @@ class Device {
   // the ordinal is out of range). Devices live until the process exits.
   static Device& get(int ordinal);
   static int count();
+  // Calls `visit` for every device set up so far (none are created by this).
+  template <typename Visit>
+  static void forEachCreated(Visit visit);
 
   // Makes this device's context current on the calling thread (cheap when it already is).
   void makeCurrent() const;
@@ -81,6 +84,13 @@ class Device {
   // The same, but 0 instead of an exception when the memory cannot be had.
   CUdeviceptr tryAllocate(std::size_t bytes);
   void free(CUdeviceptr pointer);
+
+  // The device's cuDNN workspace: one buffer reused by every call (they are ordered on the
+  // stream), grown on demand. Returns 0 when `bytes` cannot be had. Caller holds the mutex.
+  CUdeviceptr workspace(std::size_t bytes);
+
+  // Frees the cached pinned staging blocks (at environment teardown; leased ones come back later).
+  void releaseCachedPinned();
 
   // Pinned staging memory of at least `bytes` (reused across calls).
   PinnedBuffer pinned(std::size_t bytes);
@@ -117,8 +127,19 @@ class Device {
   std::recursive_mutex mutex_;  // recursive: a finalizer may free a tensor on a thread inside a call
   MemoryCounters counters_;
 
+  CUdeviceptr workspace_ = 0;
+  std::size_t workspaceBytes_ = 0;
+
   std::mutex pinnedMutex_;
   std::vector<std::pair<void*, std::size_t>> pinnedFree_;
 };
+
+// The devices created so far (Device::get adds them; they are never removed).
+std::vector<Device*> createdDevices();
+
+template <typename Visit>
+void Device::forEachCreated(Visit visit) {
+  for (Device* device : createdDevices()) visit(*device);
+}
 
 }  // namespace deconv::cudnn

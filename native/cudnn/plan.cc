@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "../core/error.h"
+#include "layout.h"
 
 namespace deconv::cudnn {
 
@@ -10,88 +11,6 @@ namespace {
 
 const float kOne = 1.f;
 const float kZero = 0.f;
-
-// A problem's spatial array in cuDNN's rank: 1-D problems become 2-D with a leading H of 1.
-std::vector<int64_t> promoted(const Problem& p, const SpatialDims& dims, int64_t neutral) {
-  std::vector<int64_t> out;
-  if (p.rank == 1) out.push_back(neutral);
-  for (int i = 0; i < p.rank; ++i) out.push_back(dims[i]);
-  return out;
-}
-
-std::vector<int> narrow(const std::vector<int64_t>& values) { return std::vector<int>(values.begin(), values.end()); }
-
-// Dims [N, C, spatial...] and their strides for activations in `layout`.
-void activationShape(int64_t n, int64_t c, const std::vector<int64_t>& spatial, Layout layout, std::vector<int>& dims,
-                     std::vector<int>& strides) {
-  const std::size_t rank = spatial.size() + 2;
-  dims.assign(rank, 0);
-  strides.assign(rank, 0);
-  dims[0] = static_cast<int>(n);
-  dims[1] = static_cast<int>(c);
-  for (std::size_t i = 0; i < spatial.size(); ++i) dims[i + 2] = static_cast<int>(spatial[i]);
-  if (layout == Layout::ChannelsFirst) {
-    int64_t stride = 1;
-    for (std::size_t i = rank; i-- > 0;) {
-      strides[i] = static_cast<int>(stride);
-      stride *= dims[i];
-    }
-  } else {
-    int64_t stride = 1;
-    strides[1] = 1;
-    stride = c;
-    for (std::size_t i = rank; i-- > 2;) {
-      strides[i] = static_cast<int>(stride);
-      stride *= dims[i];
-    }
-    strides[0] = static_cast<int>(stride);
-  }
-}
-
-// Strides of a filter [C, M/g, k...] stored as `layout` (TF [k..., M/g, C] or ONNX [C, M/g, k...]).
-std::vector<int> filterSourceStrides(const std::vector<int>& dims, FilterLayout layout) {
-  const std::size_t rank = dims.size();
-  std::vector<int> strides(rank, 0);
-  if (layout == FilterLayout::InOutSpatial) {
-    int64_t stride = 1;
-    for (std::size_t i = rank; i-- > 0;) {
-      strides[i] = static_cast<int>(stride);
-      stride *= dims[i];
-    }
-  } else {
-    strides[0] = 1;               // C innermost
-    int64_t stride = dims[0];
-    strides[1] = static_cast<int>(stride);  // then M/g
-    stride *= dims[1];
-    for (std::size_t i = rank; i-- > 2;) {  // then the kernel, last dimension first
-      strides[i] = static_cast<int>(stride);
-      stride *= dims[i];
-    }
-  }
-  return strides;
-}
-
-// Strides of cuDNN's filter format: NCHW = [C, M/g, k...] packed; NHWC = memory [C, k..., M/g].
-std::vector<int> filterTargetStrides(const std::vector<int>& dims, cudnnTensorFormat_t format) {
-  const std::size_t rank = dims.size();
-  std::vector<int> strides(rank, 0);
-  int64_t stride = 1;
-  if (format == CUDNN_TENSOR_NCHW) {
-    for (std::size_t i = rank; i-- > 0;) {
-      strides[i] = static_cast<int>(stride);
-      stride *= dims[i];
-    }
-  } else {
-    strides[1] = 1;
-    stride = dims[1];
-    for (std::size_t i = rank; i-- > 2;) {
-      strides[i] = static_cast<int>(stride);
-      stride *= dims[i];
-    }
-    strides[0] = static_cast<int>(stride);
-  }
-  return strides;
-}
 
 const char* algorithmName(cudnnConvolutionBwdDataAlgo_t algo) {
   switch (algo) {
@@ -141,9 +60,13 @@ Plan::Plan(const Problem& problem, const PlanOptions& options, Device& device) :
   shift_.assign(spatial_, 0);
   for (int i = 0; i < spatial_; ++i) {
     const int64_t full = (in[i] - 1) * strides[i] + (kernel[i] - 1) * dilations[i] + 1;
-    const int64_t pad = std::max<int64_t>(0, std::min(begin[i], end[i]));
+    // cuDNN's output-size rule leaves stride − 1 positions of slack at the end, so pad = begin
+    // writes y directly whenever begin ≥ end ≥ begin − (stride − 1): symmetric pads, ONNX
+    // output_padding. Otherwise the largest symmetric pad that covers y, then a window copy.
+    const bool slack = begin[i] >= 0 && end[i] <= begin[i] && begin[i] - end[i] <= strides[i] - 1;
+    const int64_t pad = slack ? begin[i] : std::max<int64_t>(0, std::min(begin[i], end[i]));
     pads_[i] = static_cast<int>(pad);
-    computed[i] = full - 2 * pad;
+    computed[i] = slack ? out[i] : full - 2 * pad;
     shift_[i] = begin[i] - pad;
     if (computed[i] != out[i] || shift_[i] != 0) direct_ = false;
     const int64_t lo = std::max<int64_t>(0, -shift_[i]);
@@ -178,7 +101,7 @@ Plan::Plan(const Problem& problem, const PlanOptions& options, Device& device) :
 
   convDesc_ = std::make_unique<ConvolutionDescriptor>(pads_, narrow(strides), narrow(dilations), static_cast<int>(p.groups), CUDNN_DATA_FLOAT);
   if (options.dtype == DType::Float32) {
-    convDesc_->setMathType(options.allowTf32 ? CUDNN_DEFAULT_MATH : CUDNN_FMA_MATH);
+    convDesc_->setMathType(options.allowTf32 ? CUDNN_TENSOR_OP_MATH : CUDNN_FMA_MATH);
   } else {
     convDesc_->setMathType(CUDNN_TENSOR_OP_MATH);
   }
@@ -204,12 +127,47 @@ Plan::Plan(const Problem& problem, const PlanOptions& options, Device& device) :
       break;
   }
 
-  if (options.benchmark) orderByTiming();
-  else orderByHeuristics();
-  if (candidates_.empty()) {
+  if (GraphDgrad::expressible(p)) {
+    try {
+      graph_ = std::make_unique<GraphDgrad>(p, options, device);
+    } catch (const Error& e) {
+      graphNote_ = e.what();
+    }
+  } else {
+    graphNote_ = "the graph API cannot state these paddings";
+  }
+  try {
+    if (options.benchmark) orderByTiming();
+    else orderByHeuristics();
+  } catch (const Error&) {
+    if (!graph_) throw;
+  }
+  if (candidates_.empty() && !graph_) {
     throw Error(ErrorKind::Error, "cudnn: no backward-data algorithm supports this problem" +
                                       std::string(options.deterministic ? " deterministically" : "") + " within the workspace limit");
   }
+  chooseApi();
+}
+
+// Heuristics: the graph API when it can (more engines, less work per call). Timed: whichever
+// of the graph's fastest engine and cudnnFind's fastest algorithm ran faster.
+void Plan::chooseApi() {
+  if (!graph_) return;
+  if (!options_.benchmark || candidates_.empty()) {
+    useGraph_ = true;
+    return;
+  }
+  const Problem& p = problem_;
+  const std::size_t es = dtypeSize(options_.dtype);
+  ScratchBuffer x(device_, static_cast<std::size_t>(p.inputElements()) * es, "timing input");
+  ScratchBuffer w(device_, static_cast<std::size_t>(p.filterElements()) * es, "timing filter");
+  ScratchBuffer y(device_, static_cast<std::size_t>(p.outputElements()) * es, "timing output");
+  const DriverApi& cu = driver();
+  checkDriver(cu.cuMemsetD16Async(x.pointer(), 0, static_cast<std::size_t>(p.inputElements()) * es / 2, device_.stream()), "cuMemsetD16Async");
+  checkDriver(cu.cuMemsetD16Async(w.pointer(), 0, static_cast<std::size_t>(p.filterElements()) * es / 2, device_.stream()), "cuMemsetD16Async");
+  const float graphMs = graph_->chooseByTiming(x.pointer(), w.pointer(), y.pointer());
+  useGraph_ = graphMs >= 0.f && (legacyBestMs_ < 0.f || graphMs <= legacyBestMs_ || !direct_);
+  if (!useGraph_) graphNote_ = "cudnnFind's algorithm was faster (" + std::to_string(legacyBestMs_) + " ms)";
 }
 
 void Plan::keepCandidate(cudnnConvolutionBwdDataAlgo_t algo, cudnnMathType_t math, cudnnStatus_t status, cudnnDeterminism_t determinism,
@@ -285,7 +243,10 @@ void Plan::orderByTiming() {
   for (int i = 0; i < returned; ++i) {
     const std::size_t before = ordered.size();
     keepCandidate(perf[i].algo, perf[i].mathType, perf[i].status, perf[i].determinism, ordered, rejectedMath);
-    if (ordered.size() > before) ordered.back().workspace = perf[i].memory;
+    if (ordered.size() > before) {
+      ordered.back().workspace = perf[i].memory;
+      if (legacyBestMs_ < 0.f) legacyBestMs_ = perf[i].time;
+    }
   }
   candidates_ = ordered;  // fastest first
   if (candidates_.empty()) orderByHeuristics();  // nothing timed fits the rules: fall back
@@ -298,6 +259,18 @@ void Plan::packFilter(CUdeviceptr source, CUdeviceptr target) const {
 }
 
 void Plan::enqueue(CUdeviceptr x, CUdeviceptr filter, CUdeviceptr bias, CUdeviceptr y) const {
+  bool done = false;
+  if (useGraph_) {
+    const cudnnStatus_t status = graph_->enqueue(x, filter, y);
+    done = status == CUDNN_STATUS_SUCCESS;
+    if (!done && candidates_.empty()) checkCudnn(status, "cudnnBackendExecute (backward data)");
+    if (!done) useGraph_ = false;  // from now on the legacy algorithms
+  }
+  if (!done) enqueueLegacy(x, filter, y);
+  epilogue(bias, y);
+}
+
+bool Plan::enqueueLegacy(CUdeviceptr x, CUdeviceptr filter, CUdeviceptr y) const {
   const CudnnApi& dn = dnn();
   const Problem& p = problem_;
   const std::size_t es = dtypeSize(options_.dtype);
@@ -313,14 +286,14 @@ void Plan::enqueue(CUdeviceptr x, CUdeviceptr filter, CUdeviceptr bias, CUdevice
   bool ran = false;
   for (std::size_t i = chosen_; i < candidates_.size() && !ran; ++i) {
     const Candidate& c = candidates_[i];
-    ScratchBuffer workspace;
+    void* workspace = nullptr;
     if (c.workspace > 0) {
-      workspace = ScratchBuffer::tryMake(device_, c.workspace);
-      if (!workspace.pointer()) continue;  // cannot have this one's workspace: try the next
+      workspace = reinterpret_cast<void*>(device_.workspace(c.workspace));
+      if (!workspace) continue;  // cannot have this one's workspace: try the next
     }
     convDesc_->setMathType(c.math);
     last = dn.cudnnConvolutionBackwardData(device_.handle(), &kOne, filterDesc_->get(), reinterpret_cast<void*>(filter), xDesc_->get(),
-                                           reinterpret_cast<void*>(x), convDesc_->get(), c.algo, workspace.get(), c.workspace, &kZero,
+                                           reinterpret_cast<void*>(x), convDesc_->get(), c.algo, workspace, c.workspace, &kZero,
                                            computedDesc_->get(), reinterpret_cast<void*>(target));
     if (last == CUDNN_STATUS_SUCCESS) {
       chosen_ = i;
@@ -343,7 +316,7 @@ void Plan::enqueue(CUdeviceptr x, CUdeviceptr filter, CUdeviceptr bias, CUdevice
     }
     copyWindow(computed.pointer(), y);
   }
-  epilogue(bias, y);
+  return true;
 }
 
 void Plan::copyWindow(CUdeviceptr computed, CUdeviceptr y) const {
@@ -446,12 +419,13 @@ void Plan::epilogue(CUdeviceptr bias, CUdeviceptr y) const {
 }
 
 std::string Plan::describe() const {
+  if (useGraph_) return graph_->describe() + (options_.benchmark ? " (timed)" : " (heuristics)");
   std::string text;
   if (candidates_.empty()) return "no algorithm";
   const Candidate& c = candidates_[std::min(chosen_, candidates_.size() - 1)];
   text = std::string("bwd-data ") + algorithmName(c.algo) + ", " + mathName(c.math) + ", workspace " + std::to_string(c.workspace) +
          " B, " + (direct_ ? "direct" : bands_ ? "window+bands" : "window") + ", " + std::to_string(candidates_.size()) + " candidates" +
-         (options_.benchmark ? " (timed)" : " (heuristics)");
+         (options_.benchmark ? " (timed)" : " (heuristics)") + (graphNote_.empty() ? "" : "; graph API: " + graphNote_);
   return text;
 }
 

@@ -25,6 +25,7 @@
 #include "descriptors.h"
 #include "device.h"
 #include "dtype.h"
+#include "graph_dgrad.h"
 
 namespace deconv::cudnn {
 
@@ -66,6 +67,8 @@ class Plan {
   };
   void orderByHeuristics();
   void orderByTiming();
+  void chooseApi();
+  bool enqueueLegacy(CUdeviceptr x, CUdeviceptr filter, CUdeviceptr y) const;
   void keepCandidate(cudnnConvolutionBwdDataAlgo_t algo, cudnnMathType_t math, cudnnStatus_t status, cudnnDeterminism_t determinism,
                      std::vector<Candidate>& into, std::vector<Candidate>& rejectedMath) const;
   void epilogue(CUdeviceptr bias, CUdeviceptr y) const;
@@ -92,6 +95,12 @@ class Plan {
 
   std::vector<Candidate> candidates_;
   mutable std::size_t chosen_ = 0;  // the first candidate whose workspace could be had
+  float legacyBestMs_ = -1.f;       // cudnnFind's time for the first candidate (benchmark mode)
+
+  // The graph-API path, used when it can state the problem (and, when timed, is faster).
+  std::unique_ptr<GraphDgrad> graph_;
+  mutable bool useGraph_ = false;
+  std::string graphNote_;  // why the graph path is not used, when it is not
 };
 
 }  // namespace deconv::cudnn
