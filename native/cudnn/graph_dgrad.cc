@@ -32,10 +32,6 @@ BackendDescriptor tensor(int64_t uid, cudnnDataType_t type, const std::vector<in
   return t;
 }
 
-// Post padding: the end crop, raised to 0 within the stride's slack (extra output positions at
-// the end that no input reaches, as cuDNN's own output-size rule allows).
-int64_t postPadding(int64_t end) { return std::max<int64_t>(0, end); }
-
 }  // namespace
 
 BackendDescriptor::BackendDescriptor(cudnnBackendDescriptorType_t type) {
@@ -61,26 +57,13 @@ cudnnStatus_t BackendDescriptor::set(cudnnBackendAttributeName_t name, cudnnBack
 
 cudnnStatus_t BackendDescriptor::finalize() const { return dnn().cudnnBackendFinalize(handle_); }
 
-bool GraphDgrad::expressible(const Problem& p) {
-  if (const char* api = std::getenv("DECONV_CUDNN_API"); api && std::string(api) == "legacy") return false;
-  for (int i = 0; i < p.rank; ++i) {
-    if (p.padsBegin[i] < 0) return false;                              // output before the full output
-    if (postPadding(p.padsEnd[i]) - p.padsEnd[i] > p.strides[i] - 1) return false;  // beyond the stride's slack
-  }
-  return true;
-}
-
-GraphDgrad::GraphDgrad(const Problem& p, const PlanOptions& options, Device& device) : device_(device) {
+GraphDgrad::GraphDgrad(const Problem& p, const PlanOptions& options, Device& device, const std::vector<int64_t>& pre,
+                       const std::vector<int64_t>& post, const std::vector<int64_t>& out)
+    : device_(device) {
   const CudnnApi& dn = dnn();
-  const auto in = promoted(p, p.inSpatial, 1), out = promoted(p, p.outSpatial, 1), kernel = promoted(p, p.kernel, 1);
+  const auto in = promoted(p, p.inSpatial, 1), kernel = promoted(p, p.kernel, 1);
   const auto strides = promoted(p, p.strides, 1), dilations = promoted(p, p.dilations, 1);
-  const auto begin = promoted(p, p.padsBegin, 0), end = promoted(p, p.padsEnd, 0);
   const int64_t spatial = static_cast<int64_t>(in.size());
-  std::vector<int64_t> pre(spatial), post(spatial);
-  for (int64_t i = 0; i < spatial; ++i) {
-    pre[i] = begin[i];
-    post[i] = postPadding(end[i]);
-  }
 
   const cudnnDataType_t type = cudnnType(options.dtype);
   std::vector<int> dims, dimStrides;

@@ -46,13 +46,11 @@ class BackendDescriptor {
 
 class GraphDgrad {
  public:
-  // Whether the graph API can state the problem: paddings that are pre ≥ 0 and post ≥ 0 after
-  // using the stride's slack (ONNX output_padding, TF VALID extra rows).
-  static bool expressible(const Problem& problem);
-
-  // Builds the graph and its candidate plans; throws deconv::Error when no engine takes it.
-  // The caller holds the device mutex with its context current.
-  GraphDgrad(const Problem& problem, const PlanOptions& options, Device& device);
+  // Builds the graph for dx of extent `dxExtent` (cuDNN's spatial rank) with these paddings, and
+  // its candidate plans; throws deconv::Error when no engine takes it. The caller holds the
+  // device mutex with its context current.
+  GraphDgrad(const Problem& problem, const PlanOptions& options, Device& device, const std::vector<int64_t>& pre,
+             const std::vector<int64_t>& post, const std::vector<int64_t>& dxExtent);
 
   // Times the candidates on the device with the given buffers (benchmark mode) and keeps the
   // fastest; returns its time in milliseconds.

@@ -1,6 +1,7 @@
 #include "plan.h"
 
 #include <algorithm>
+#include <cstdlib>
 
 #include "../core/error.h"
 #include "layout.h"
@@ -127,34 +128,67 @@ Plan::Plan(const Problem& problem, const PlanOptions& options, Device& device) :
       break;
   }
 
-  if (GraphDgrad::expressible(p)) {
-    try {
-      graph_ = std::make_unique<GraphDgrad>(p, options, device);
-    } catch (const Error& e) {
-      graphNote_ = e.what();
-    }
-  } else {
-    graphNote_ = "the graph API cannot state these paddings";
-  }
+  buildGraphs();
   try {
     if (options.benchmark) orderByTiming();
     else orderByHeuristics();
-  } catch (const Error&) {
-    if (!graph_) throw;
+  } catch (const Error& e) {
+    if (!graphDirect_ && !graphWindow_) throw;
+    notes_ += std::string("; legacy: ") + e.what();
   }
-  if (candidates_.empty() && !graph_) {
+  if (candidates_.empty() && !graphDirect_ && !graphWindow_) {
     throw Error(ErrorKind::Error, "cudnn: no backward-data algorithm supports this problem" +
                                       std::string(options.deterministic ? " deterministically" : "") + " within the workspace limit");
   }
-  chooseApi();
+  choosePath();
 }
 
-// Heuristics: the graph API when it can (more engines, less work per call). Timed: whichever
-// of the graph's fastest engine and cudnnFind's fastest algorithm ran faster.
-void Plan::chooseApi() {
-  if (!graph_) return;
-  if (!options_.benchmark || candidates_.empty()) {
-    useGraph_ = true;
+void Plan::buildGraphs() {
+  if (const char* api = std::getenv("DECONV_CUDNN_API"); api && std::string(api) == "legacy") {
+    notes_ = "graph API off (DECONV_CUDNN_API=legacy)";
+    return;
+  }
+  const Problem& p = problem_;
+  const auto out = promoted(p, p.outSpatial, 1), strides = promoted(p, p.strides, 1);
+  const auto begin = promoted(p, p.padsBegin, 0), end = promoted(p, p.padsEnd, 0);
+  // Direct: pre = begin; post = begin too when the end lies within the stride's slack (the
+  // symmetric form every engine takes), else the end itself (engines that take asymmetric pads).
+  std::vector<int64_t> pre(spatial_), post(spatial_);
+  bool expressible = true;
+  directSymmetric_ = true;
+  for (int i = 0; i < spatial_; ++i) {
+    const bool slack = begin[i] >= end[i] && begin[i] - end[i] <= strides[i] - 1;
+    pre[i] = begin[i];
+    post[i] = slack ? begin[i] : std::max<int64_t>(0, end[i]);
+    if (begin[i] < 0 || post[i] - end[i] > strides[i] - 1) expressible = false;
+    if (pre[i] != post[i]) directSymmetric_ = false;
+  }
+  if (expressible) {
+    try {
+      graphDirect_ = std::make_unique<GraphDgrad>(p, options_, device_, pre, post, out);
+    } catch (const Error& e) {
+      notes_ += std::string("graph direct: ") + e.what() + "; ";
+    }
+  }
+  if (!direct_) {
+    // The window path's symmetric problem, on the graph API's engines.
+    const std::vector<int64_t> pads(pads_.begin(), pads_.end()), computed(computed_.begin(), computed_.end());
+    try {
+      graphWindow_ = std::make_unique<GraphDgrad>(p, options_, device_, pads, pads, computed);
+    } catch (const Error& e) {
+      notes_ += std::string("graph window: ") + e.what() + "; ";
+    }
+  }
+}
+
+// Heuristics: the graph API (more engines, less host work per call), straight into y when the
+// paddings are symmetric, else through the window when it exists. Timed: every path end to end
+// on the device, the fastest kept.
+void Plan::choosePath() {
+  if (!options_.benchmark) {
+    if (graphDirect_ && (directSymmetric_ || !graphWindow_)) path_ = Path::GraphDirect;
+    else if (graphWindow_) path_ = Path::GraphWindow;
+    else path_ = Path::Legacy;
     return;
   }
   const Problem& p = problem_;
@@ -165,9 +199,55 @@ void Plan::chooseApi() {
   const DriverApi& cu = driver();
   checkDriver(cu.cuMemsetD16Async(x.pointer(), 0, static_cast<std::size_t>(p.inputElements()) * es / 2, device_.stream()), "cuMemsetD16Async");
   checkDriver(cu.cuMemsetD16Async(w.pointer(), 0, static_cast<std::size_t>(p.filterElements()) * es / 2, device_.stream()), "cuMemsetD16Async");
-  const float graphMs = graph_->chooseByTiming(x.pointer(), w.pointer(), y.pointer());
-  useGraph_ = graphMs >= 0.f && (legacyBestMs_ < 0.f || graphMs <= legacyBestMs_ || !direct_);
-  if (!useGraph_) graphNote_ = "cudnnFind's algorithm was faster (" + std::to_string(legacyBestMs_) + " ms)";
+  if (graphDirect_) graphDirect_->chooseByTiming(x.pointer(), w.pointer(), y.pointer());
+  if (graphWindow_) {
+    int64_t elements = p.batch * p.outChannels;
+    for (int c : computed_) elements *= c;
+    ScratchBuffer computed(device_, static_cast<std::size_t>(elements) * es, "timing window");
+    graphWindow_->chooseByTiming(x.pointer(), w.pointer(), computed.pointer());
+  }
+  float best = -1.f;
+  std::string timings;
+  for (Path path : {Path::GraphDirect, Path::GraphWindow, Path::Legacy}) {
+    const float ms = timePath(path, x.pointer(), w.pointer(), y.pointer());
+    if (ms < 0.f) continue;
+    timings += std::string(path == Path::GraphDirect ? "direct " : path == Path::GraphWindow ? "window " : "legacy ") + std::to_string(ms) + " ms, ";
+    if (best < 0.f || ms < best) {
+      best = ms;
+      path_ = path;
+    }
+  }
+  notes_ += "timed: " + timings;
+}
+
+// The whole path (convolution and any window copy) on the device, by CUDA events; -1 when the
+// path does not exist or fails.
+float Plan::timePath(Path path, CUdeviceptr x, CUdeviceptr filter, CUdeviceptr y) const {
+  if ((path == Path::GraphDirect && !graphDirect_) || (path == Path::GraphWindow && !graphWindow_) ||
+      (path == Path::Legacy && candidates_.empty())) {
+    return -1.f;
+  }
+  const DriverApi& cu = driver();
+  CUevent start = nullptr, stop = nullptr;
+  checkDriver(cu.cuEventCreate(&start, CU_EVENT_DEFAULT), "cuEventCreate");
+  checkDriver(cu.cuEventCreate(&stop, CU_EVENT_DEFAULT), "cuEventCreate");
+  float ms = -1.f;
+  try {
+    if (enqueueVia(path, x, filter, y)) {
+      cu.cuEventRecord(start, device_.stream());
+      bool ok = true;
+      for (int r = 0; r < 3 && ok; ++r) ok = enqueueVia(path, x, filter, y);
+      cu.cuEventRecord(stop, device_.stream());
+      cu.cuEventSynchronize(stop);
+      if (ok && cu.cuEventElapsedTime(&ms, start, stop) == CUDA_SUCCESS) ms /= 3.f;
+      else ms = -1.f;
+    }
+  } catch (const Error&) {
+    ms = -1.f;
+  }
+  cu.cuEventDestroy(start);
+  cu.cuEventDestroy(stop);
+  return ms;
 }
 
 void Plan::keepCandidate(cudnnConvolutionBwdDataAlgo_t algo, cudnnMathType_t math, cudnnStatus_t status, cudnnDeterminism_t determinism,
@@ -243,10 +323,7 @@ void Plan::orderByTiming() {
   for (int i = 0; i < returned; ++i) {
     const std::size_t before = ordered.size();
     keepCandidate(perf[i].algo, perf[i].mathType, perf[i].status, perf[i].determinism, ordered, rejectedMath);
-    if (ordered.size() > before) {
-      ordered.back().workspace = perf[i].memory;
-      if (legacyBestMs_ < 0.f) legacyBestMs_ = perf[i].time;
-    }
+    if (ordered.size() > before) ordered.back().workspace = perf[i].memory;
   }
   candidates_ = ordered;  // fastest first
   if (candidates_.empty()) orderByHeuristics();  // nothing timed fits the rules: fall back
@@ -259,15 +336,42 @@ void Plan::packFilter(CUdeviceptr source, CUdeviceptr target) const {
 }
 
 void Plan::enqueue(CUdeviceptr x, CUdeviceptr filter, CUdeviceptr bias, CUdeviceptr y) const {
-  bool done = false;
-  if (useGraph_) {
-    const cudnnStatus_t status = graph_->enqueue(x, filter, y);
-    done = status == CUDNN_STATUS_SUCCESS;
-    if (!done && candidates_.empty()) checkCudnn(status, "cudnnBackendExecute (backward data)");
-    if (!done) useGraph_ = false;  // from now on the legacy algorithms
+  if (!enqueueVia(path_, x, filter, y)) {
+    // The chosen path failed at run time (no workspace, an engine refusing): the legacy
+    // algorithms from now on, if there are any.
+    if (path_ == Path::Legacy || candidates_.empty()) throw Error(ErrorKind::Error, "cudnn: backward data failed: " + notes_);
+    path_ = Path::Legacy;
+    enqueueLegacy(x, filter, y);
   }
-  if (!done) enqueueLegacy(x, filter, y);
   epilogue(bias, y);
+}
+
+bool Plan::enqueueVia(Path path, CUdeviceptr x, CUdeviceptr filter, CUdeviceptr y) const {
+  switch (path) {
+    case Path::GraphDirect:
+      return graphDirect_ && graphDirect_->enqueue(x, filter, y) == CUDNN_STATUS_SUCCESS;
+    case Path::GraphWindow: {
+      if (!graphWindow_) return false;
+      int64_t elements = problem_.batch * problem_.outChannels;
+      for (int c : computed_) elements *= c;
+      ScratchBuffer computed(device_, static_cast<std::size_t>(elements) * dtypeSize(options_.dtype), "the uncropped output");
+      if (graphWindow_->enqueue(x, filter, computed.pointer()) != CUDNN_STATUS_SUCCESS) return false;
+      fillBands(y);
+      copyWindow(computed.pointer(), y);
+      return true;
+    }
+    case Path::Legacy:
+      return !candidates_.empty() && enqueueLegacy(x, filter, y);
+  }
+  return false;
+}
+
+void Plan::fillBands(CUdeviceptr y) const {
+  if (!bands_) return;
+  const std::size_t elements = static_cast<std::size_t>(problem_.outputElements());
+  const DriverApi& cu = driver();
+  if (dtypeSize(options_.dtype) == 4) checkDriver(cu.cuMemsetD32Async(y, 0, elements, device_.stream()), "cuMemsetD32Async");
+  else checkDriver(cu.cuMemsetD16Async(y, 0, elements, device_.stream()), "cuMemsetD16Async");
 }
 
 bool Plan::enqueueLegacy(CUdeviceptr x, CUdeviceptr filter, CUdeviceptr y) const {
@@ -308,12 +412,7 @@ bool Plan::enqueueLegacy(CUdeviceptr x, CUdeviceptr filter, CUdeviceptr y) const
   }
 
   if (!direct_) {
-    if (bands_) {
-      int64_t elements = p.outputElements();
-      const DriverApi& cu = driver();
-      if (es == 4) checkDriver(cu.cuMemsetD32Async(y, 0, static_cast<std::size_t>(elements), device_.stream()), "cuMemsetD32Async");
-      else checkDriver(cu.cuMemsetD16Async(y, 0, static_cast<std::size_t>(elements), device_.stream()), "cuMemsetD16Async");
-    }
+    fillBands(y);
     copyWindow(computed.pointer(), y);
   }
   return true;
@@ -419,14 +518,17 @@ void Plan::epilogue(CUdeviceptr bias, CUdeviceptr y) const {
 }
 
 std::string Plan::describe() const {
-  if (useGraph_) return graph_->describe() + (options_.benchmark ? " (timed)" : " (heuristics)");
   std::string text;
-  if (candidates_.empty()) return "no algorithm";
-  const Candidate& c = candidates_[std::min(chosen_, candidates_.size() - 1)];
-  text = std::string("bwd-data ") + algorithmName(c.algo) + ", " + mathName(c.math) + ", workspace " + std::to_string(c.workspace) +
-         " B, " + (direct_ ? "direct" : bands_ ? "window+bands" : "window") + ", " + std::to_string(candidates_.size()) + " candidates" +
-         (options_.benchmark ? " (timed)" : " (heuristics)") + (graphNote_.empty() ? "" : "; graph API: " + graphNote_);
-  return text;
+  if (path_ == Path::GraphDirect) text = "graph direct: " + graphDirect_->describe();
+  else if (path_ == Path::GraphWindow) text = "graph window: " + graphWindow_->describe();
+  else if (candidates_.empty()) text = "no algorithm";
+  else {
+    const Candidate& c = candidates_[std::min(chosen_, candidates_.size() - 1)];
+    text = std::string("legacy ") + algorithmName(c.algo) + ", " + mathName(c.math) + ", workspace " + std::to_string(c.workspace) + " B, " +
+           (direct_ ? "direct" : bands_ ? "window+bands" : "window") + ", " + std::to_string(candidates_.size()) + " candidates";
+  }
+  text += options_.benchmark ? " (timed" : " (heuristics";
+  return text + (notes_.empty() ? ")" : "; " + notes_ + ")");
 }
 
 }  // namespace deconv::cudnn

@@ -67,8 +67,14 @@ class Plan {
   };
   void orderByHeuristics();
   void orderByTiming();
-  void chooseApi();
+  // The ways to compute the convolution part (the epilogue is shared).
+  enum class Path { GraphDirect, GraphWindow, Legacy };
+  void buildGraphs();
+  void choosePath();
+  bool enqueueVia(Path path, CUdeviceptr x, CUdeviceptr filter, CUdeviceptr y) const;
+  float timePath(Path path, CUdeviceptr x, CUdeviceptr filter, CUdeviceptr y) const;
   bool enqueueLegacy(CUdeviceptr x, CUdeviceptr filter, CUdeviceptr y) const;
+  void fillBands(CUdeviceptr y) const;
   void keepCandidate(cudnnConvolutionBwdDataAlgo_t algo, cudnnMathType_t math, cudnnStatus_t status, cudnnDeterminism_t determinism,
                      std::vector<Candidate>& into, std::vector<Candidate>& rejectedMath) const;
   void epilogue(CUdeviceptr bias, CUdeviceptr y) const;
@@ -95,12 +101,13 @@ class Plan {
 
   std::vector<Candidate> candidates_;
   mutable std::size_t chosen_ = 0;  // the first candidate whose workspace could be had
-  float legacyBestMs_ = -1.f;       // cudnnFind's time for the first candidate (benchmark mode)
 
-  // The graph-API path, used when it can state the problem (and, when timed, is faster).
-  std::unique_ptr<GraphDgrad> graph_;
-  mutable bool useGraph_ = false;
-  std::string graphNote_;  // why the graph path is not used, when it is not
+  // Graph API straight into y (pre = begin, post = end or symmetric within the stride's slack),
+  // and graph API into the symmetric temporary of the window path (when y needs a window).
+  std::unique_ptr<GraphDgrad> graphDirect_, graphWindow_;
+  bool directSymmetric_ = false;
+  mutable Path path_ = Path::Legacy;
+  std::string notes_;  // what was tried and why it was passed over
 };
 
 }  // namespace deconv::cudnn
