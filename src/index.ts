@@ -21,6 +21,20 @@ export {
 } from './ops/tf.js';
 export { convTranspose, convTransposeAsync, type ConvTransposeOptions } from './ops/onnx.js';
 export {
+  convTransposeBackward,
+  convTransposeBackwardAsync,
+  conv1dTransposeBackward,
+  conv2dTransposeBackward,
+  conv3dTransposeBackward,
+  conv1dTransposeBackwardAsync,
+  conv2dTransposeBackwardAsync,
+  conv3dTransposeBackwardAsync,
+  type BackwardOptions,
+  type ConvTransposeGradients,
+  type ConvTransposeBackwardOptions,
+  type TfConvTransposeBackwardOptions,
+} from './ops/backward.js';
+export {
   ConvTransposePlan,
   conv1dTransposePlan,
   conv2dTransposePlan,
@@ -37,6 +51,7 @@ export type {
   MathMode,
   ConvTransposeProblem,
   ConvTransposeAttributes,
+  GradientName,
   OnnxAutoPad,
   TfPadding,
   TfDataFormat1D,

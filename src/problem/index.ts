@@ -8,3 +8,11 @@ export { normalizeTfCall, type TfCall, type TfPadding, type TfDataFormat1D, type
 export { normalizeOnnxCall, type ConvTransposeAttributes, type OnnxAutoPad, ONNX_ATTRIBUTES, ONNX_SNAKE_CASE } from './onnx.js';
 export { checkTensor, checkOptions, checkEnum, overlaps, MAX_ELEMENTS, ShapeOnly, type CheckedTensor } from './checks.js';
 export { effectiveKernel, fullOutputSize, tfForwardWindow, onnxPadsForOutput } from './geometry.js';
+export {
+  backwardProblem,
+  checkOutputGradient,
+  checkWantedGradients,
+  GRADIENT_NAMES,
+  type GradientName,
+  type WantedGradients,
+} from './backward.js';
