@@ -59,3 +59,4 @@ export type {
   TfDataFormat3D,
 } from './problem/index.js';
 export { normalizeTfCall, normalizeOnnxCall } from './problem/index.js';
+export * from './layers/index.js';
