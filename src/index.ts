@@ -33,6 +33,20 @@ export {
 } from './ops/tf.js';
 export { convTranspose, convTransposeAsync, type ConvTransposeOptions } from './ops/onnx.js';
 export {
+  convTransposeBackward,
+  convTransposeBackwardAsync,
+  conv1dTransposeBackward,
+  conv2dTransposeBackward,
+  conv3dTransposeBackward,
+  conv1dTransposeBackwardAsync,
+  conv2dTransposeBackwardAsync,
+  conv3dTransposeBackwardAsync,
+  type BackwardOptions,
+  type ConvTransposeGradients,
+  type ConvTransposeBackwardOptions,
+  type TfConvTransposeBackwardOptions,
+} from './ops/backward.js';
+export {
   ConvTransposePlan,
   conv1dTransposePlan,
   conv2dTransposePlan,
@@ -50,6 +64,7 @@ export type {
   MathMode,
   ConvTransposeProblem,
   ConvTransposeAttributes,
+  GradientName,
   OnnxAutoPad,
   TfPadding,
   TfDataFormat1D,
@@ -57,3 +72,4 @@ export type {
   TfDataFormat3D,
 } from './problem/index.js';
 export { normalizeTfCall, normalizeOnnxCall } from './problem/index.js';
+export * from './layers/index.js';

@@ -16,6 +16,7 @@
 #include "../core/uninitialized.h"
 #include "../onednn/context.h"
 #include "../onednn/library.h"
+#include "../onednn/backward_plan_cache.h"
 #include "../onednn/plan_cache.h"
 #include "async_bridge.h"
 #include "compute_queue.h"
@@ -29,6 +30,7 @@ namespace {
 using onednn::DeconvPlan;
 using onednn::MathMode;
 using onednn::PackedWeights;
+using onednn::BackwardPlanCache;
 using onednn::PlanCache;
 
 // The pointers the last sync call computed from, for tests that prove nothing was copied.
@@ -158,6 +160,51 @@ Napi::Value runAsyncEntry(const Napi::CallbackInfo& info) {
                   });
 }
 
+// A Float32Array output of exactly `expected` elements, or null (not wanted).
+float* optionalOutput(const Napi::Value& value, const char* name, int64_t expected) {
+  return const_cast<float*>(floatData(value, name, expected, true));
+}
+
+// onednnBackward(problem, x, w, dy, dx|null, dw|null, db|null): the gradients asked for (a
+// non-null buffer each), synchronously. Bias and activation in the problem are ignored.
+Napi::Value backward(const Napi::CallbackInfo& info) {
+  const Problem problem = checkedProblem(info[0]);
+  const float* x = floatData(info[1], "x", problem.inputElements());
+  const float* w = floatData(info[2], "w", problem.filterElements());
+  const float* dy = floatData(info[3], "dy", problem.outputElements());
+  float* dx = optionalOutput(info[4], "dx", problem.inputElements());
+  float* dw = optionalOutput(info[5], "dw", problem.filterElements());
+  float* db = optionalOutput(info[6], "db", problem.outChannels);
+  BackwardPlanCache::shared().get(problem)->execute(x, w, dy, dx, dw, db);
+  return info.Env().Undefined();
+}
+
+// onednnBackwardAsync(problem, x, w, dy, wantDx, wantDw, wantDb) → Promise<Float32Array>: the
+// wanted gradients one after another in that order (dx, dw, db), in one buffer.
+Napi::Value backwardAsync(const Napi::CallbackInfo& info) {
+  const Problem problem = checkedProblem(info[0]);
+  auto x = snapshot(floatData(info[1], "x", problem.inputElements()), problem.inputElements());
+  auto w = snapshot(floatData(info[2], "w", problem.filterElements()), problem.filterElements());
+  auto dy = snapshot(floatData(info[3], "dy", problem.outputElements()), problem.outputElements());
+  const bool wantDx = info[4].ToBoolean(), wantDw = info[5].ToBoolean(), wantDb = info[6].ToBoolean();
+  const int64_t dxSize = wantDx ? problem.inputElements() : 0;
+  const int64_t dwSize = wantDw ? problem.filterElements() : 0;
+  const int64_t dbSize = wantDb ? problem.outChannels : 0;
+  return runAsync(info.Env(), dxSize + dwSize + dbSize,
+                  [problem, x = std::move(x), w = std::move(w), dy = std::move(dy), wantDx, wantDw, wantDb, dxSize,
+                   dwSize](float* out) {
+                    BackwardPlanCache::shared().get(problem)->execute(
+                        x.data(), w.data(), dy.data(), wantDx ? out : nullptr, wantDw ? out + dxSize : nullptr,
+                        wantDb ? out + dxSize + dwSize : nullptr);
+                  });
+}
+
+// onednnDescribeBackward(problem) → oneDNN's implementations for dx and dw.
+Napi::Value describeBackward(const Napi::CallbackInfo& info) {
+  const Problem problem = checkedProblem(info[0]);
+  return Napi::String::New(info.Env(), BackwardPlanCache::shared().get(problem)->implementation());
+}
+
 // A plan with its weights packed once: what onednnPack returns to JS as an External.
 struct PackedPlan {
   std::shared_ptr<const DeconvPlan> plan;
@@ -252,11 +299,13 @@ Napi::Value setPlanCacheCapacity(const Napi::CallbackInfo& info) {
   const int64_t capacity = info[0].As<Napi::Number>().Int64Value();
   if (capacity < 0) throw rangeError("capacity must be >= 0");
   PlanCache::shared().setCapacity(static_cast<std::size_t>(capacity));
+  BackwardPlanCache::shared().setCapacity(static_cast<std::size_t>(capacity));
   return info.Env().Undefined();
 }
 
 Napi::Value clearPlanCache(const Napi::CallbackInfo& info) {
   PlanCache::shared().clear();
+  BackwardPlanCache::shared().clear();
   return info.Env().Undefined();
 }
 
@@ -300,6 +349,9 @@ void registerOneDnn(Napi::Env env, Napi::Object exports) {
   add("onednnPack", Napi::Function::New(env, Guarded<pack>, "onednnPack"));
   add("onednnRunPacked", Napi::Function::New(env, Guarded<runPacked>, "onednnRunPacked"));
   add("onednnRunPackedAsync", Napi::Function::New(env, Guarded<runPackedAsync>, "onednnRunPackedAsync"));
+  add("onednnBackward", Napi::Function::New(env, Guarded<backward>, "onednnBackward"));
+  add("onednnBackwardAsync", Napi::Function::New(env, Guarded<backwardAsync>, "onednnBackwardAsync"));
+  add("onednnDescribeBackward", Napi::Function::New(env, Guarded<describeBackward>, "onednnDescribeBackward"));
   add("onednnDispose", Napi::Function::New(env, Guarded<dispose>, "onednnDispose"));
   add("onednnDescribePlan", Napi::Function::New(env, Guarded<describePlan>, "onednnDescribePlan"));
   add("setNumThreads", Napi::Function::New(env, Guarded<setNumThreads>, "setNumThreads"));

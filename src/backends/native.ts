@@ -55,6 +55,18 @@ export interface Addon {
   onednnRunPacked?(handle: OneDnnPackedHandle, x: Float32Array, y: Float32Array): void;
   onednnRunPackedAsync?(handle: OneDnnPackedHandle, x: Float32Array): Promise<Float32Array>;
   onednnDispose?(handle: OneDnnPackedHandle): void;
+  onednnBackward?(
+    p: Float64Array,
+    x: Float32Array,
+    w: Float32Array,
+    dy: Float32Array,
+    dx: Float32Array | null,
+    dw: Float32Array | null,
+    db: Float32Array | null,
+  ): void;
+  /** Resolves with the wanted gradients one after another (dx, dw, db) in one array. */
+  onednnBackwardAsync?(p: Float64Array, x: Float32Array, w: Float32Array, dy: Float32Array, dx: boolean, dw: boolean, db: boolean): Promise<Float32Array>;
+  onednnDescribeBackward?(p: ConvTransposeProblem | Float64Array): string;
   onednnDescribePlan?(p: ConvTransposeProblem | Float64Array, math: string): string;
   setNumThreads?(threads: number): boolean;
   getNumThreads?(): number;

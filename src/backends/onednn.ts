@@ -5,9 +5,23 @@
  */
 import { nativeAddon, type Addon } from './native.js';
 import { packProblem } from './native-problem.js';
-import type { Backend, BackendInfo, PackedWeights } from './types.js';
+import { problemSizes } from '../problem/index.js';
+import type { Backend, BackendInfo, GradientArrays, PackedWeights } from './types.js';
 
-type OneDnnAddon = Required<Pick<Addon, 'onednnRun' | 'onednnRunAsync' | 'onednnPack' | 'onednnRunPacked' | 'onednnRunPackedAsync' | 'onednnDispose' | 'onednnInfo'>>;
+type OneDnnAddon = Required<
+  Pick<
+    Addon,
+    | 'onednnRun'
+    | 'onednnRunAsync'
+    | 'onednnPack'
+    | 'onednnRunPacked'
+    | 'onednnRunPackedAsync'
+    | 'onednnDispose'
+    | 'onednnInfo'
+    | 'onednnBackward'
+    | 'onednnBackwardAsync'
+  >
+>;
 
 let cachedInfo: BackendInfo | undefined;
 
@@ -41,6 +55,21 @@ export const onednnBackend: Backend = {
   },
   convTransposeAsync(p, x, w, bias) {
     return addon().onednnRunAsync(packProblem(p), p.math, x, w, bias ?? null);
+  },
+  convTransposeBackward(p, x, w, dy, outputs) {
+    addon().onednnBackward(packProblem(p), x, w, dy, outputs.dX ?? null, outputs.dW ?? null, outputs.dB ?? null);
+  },
+  async convTransposeBackwardAsync(p, x, w, dy, wanted) {
+    const all = await addon().onednnBackwardAsync(packProblem(p), x, w, dy, wanted.dX, wanted.dW, wanted.dB);
+    // One buffer holds the wanted gradients in order: hand out views of it.
+    const sizes = problemSizes(p);
+    const result: GradientArrays = {};
+    let at = 0;
+    const take = (n: number) => all.subarray(at, (at += n));
+    if (wanted.dX) result.dX = take(sizes.input);
+    if (wanted.dW) result.dW = take(sizes.filter);
+    if (wanted.dB) result.dB = take(p.outChannels);
+    return result;
   },
   pack(p, w, bias): PackedWeights {
     const a = addon();

@@ -20,10 +20,11 @@ export function backends(): BackendInfo[] {
  * The backend a call runs on: the named one (which must be available) or, for 'auto', the best
  * available one (cuDNN, then oneDNN, then the TypeScript reference).
  */
-export function selectBackend(choice: unknown, argument = 'options.backend'): Backend {
+export function selectBackend(choice: unknown, argument = 'options.backend', need: 'forward' | 'backward' = 'forward'): Backend {
+  const serves = (b: Backend) => need === 'forward' || (b.convTransposeBackward !== undefined && b.convTransposeBackwardAsync !== undefined);
   if (choice === undefined || choice === 'auto') {
     for (const name of BACKEND_NAMES) {
-      if (ALL[name].info().available) return ALL[name];
+      if (ALL[name].info().available && serves(ALL[name])) return ALL[name];
     }
     return tsBackend;
   }
@@ -36,6 +37,9 @@ export function selectBackend(choice: unknown, argument = 'options.backend'): Ba
   const info = backend.info();
   if (!info.available) {
     throw new Error(`backend '${choice}' is not available: ${info.reason ?? 'no reason was reported'}`);
+  }
+  if (!serves(backend)) {
+    throw new Error(`backend '${choice}' does not compute gradients (convTransposeBackward) yet; use 'auto' or another backend`);
   }
   return backend;
 }

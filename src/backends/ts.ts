@@ -1,7 +1,9 @@
 import { applyActivation } from '../activation.js';
 import type { ConvTransposeProblem } from '../problem/index.js';
 import { referenceConvTranspose } from './reference.js';
-import type { Backend, PackedWeights } from './types.js';
+import { referenceConvTransposeBackward } from './reference-backward.js';
+import { problemSizes } from '../problem/index.js';
+import type { Backend, GradientArrays, PackedWeights } from './types.js';
 
 function compute(p: ConvTransposeProblem, x: Float32Array, w: Float32Array, bias: Float32Array | undefined, out: Float32Array): void {
   referenceConvTranspose(p, x, w, bias, out);
@@ -30,6 +32,18 @@ export const tsBackend: Backend = {
     const out = new Float32Array(outputLength(p));
     compute(p, xs, ws, bs, out);
     return out;
+  },
+  convTransposeBackward: referenceConvTransposeBackward,
+  async convTransposeBackwardAsync(p, x, w, dy, wanted) {
+    const [xs, ws, dys] = [x.slice(), w.slice(), dy.slice()];
+    await nextTurn();
+    const sizes = problemSizes(p);
+    const outputs: GradientArrays = {};
+    if (wanted.dX) outputs.dX = new Float32Array(sizes.input);
+    if (wanted.dW) outputs.dW = new Float32Array(sizes.filter);
+    if (wanted.dB) outputs.dB = new Float32Array(p.outChannels);
+    referenceConvTransposeBackward(p, xs, ws, dys, outputs);
+    return outputs;
   },
   pack(p, w, bias): PackedWeights {
     let weights: Float32Array | undefined = w.slice();

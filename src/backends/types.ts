@@ -1,4 +1,4 @@
-import type { ConvTransposeProblem } from '../problem/index.js';
+import type { ConvTransposeProblem, WantedGradients } from '../problem/index.js';
 
 /** The computational backends, best first. */
 export const BACKEND_NAMES = ['cudnn', 'onednn', 'ts'] as const;
@@ -40,6 +40,13 @@ export interface PackedWeights {
   readonly native?: unknown;
 }
 
+/** Gradient buffers of a backward call; each present one is fully overwritten, absent ones are not computed. */
+export interface GradientArrays {
+  dX?: Float32Array;
+  dW?: Float32Array;
+  dB?: Float32Array;
+}
+
 /**
  * A backend executes normalized problems; it does no shape inference of its own. Problems with
  * an empty input or output never reach a backend (see ops/execute.ts).
@@ -69,4 +76,18 @@ export interface Backend {
   ): Promise<Float32Array>;
   /** Takes over weights (and bias) that the caller will not change, for repeated calls. */
   pack(problem: ConvTransposeProblem, w: Float32Array, bias: Float32Array | undefined, options?: BackendCallOptions): PackedWeights;
+  /**
+   * Gradients of `problem` (its bias and activation ignored): fills each buffer present in
+   * `outputs` from x, w (problem layouts) and dy (the output's shape). Optional: a backend without
+   * it cannot compute gradients, and 'auto' passes it over for backward calls.
+   */
+  convTransposeBackward?(problem: ConvTransposeProblem, x: Float32Array, w: Float32Array, dy: Float32Array, outputs: GradientArrays): void;
+  /** The same off the JS thread where the backend can; resolves with new arrays for the wanted gradients. */
+  convTransposeBackwardAsync?(
+    problem: ConvTransposeProblem,
+    x: Float32Array,
+    w: Float32Array,
+    dy: Float32Array,
+    wanted: WantedGradients,
+  ): Promise<GradientArrays>;
 }

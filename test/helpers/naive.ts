@@ -129,3 +129,47 @@ export function worstError(actual: ArrayLike<number>, expected: ArrayLike<number
   }
   return worst;
 }
+
+/**
+ * The gradients of naiveConvTranspose given dy = ∂L/∂out ([N, M, ...out], channels first), by the
+ * same scatter loop: every product x·w that reaches out[o] sends dy[o]·w to dx and dy[o]·x to dw.
+ * dx: [N, C, ...in]; dw: [C, M/g, ...k] (ONNX order); db: [M]. Float64 throughout.
+ */
+export function naiveConvTransposeGradients(
+  p: NaiveProblem,
+  x: ArrayLike<number>,
+  w: ArrayLike<number>,
+  dy: ArrayLike<number>,
+): { dx: Float64Array; dw: Float64Array; db: Float64Array } {
+  const Cg = p.inChannels / p.groups;
+  const Mg = p.outChannels / p.groups;
+  const outShape = [p.batch, p.outChannels, ...p.outSpatial];
+  const inShape = [p.batch, p.inChannels, ...p.inSpatial];
+  const wShape = [p.inChannels, Mg, ...p.kernel];
+  const dx = new Float64Array(prod(inShape));
+  const dw = new Float64Array(prod(wShape));
+  const db = new Float64Array(p.outChannels);
+  for (let n = 0; n < p.batch; n++) {
+    for (let c = 0; c < p.inChannels; c++) {
+      const g = Math.floor(c / Cg);
+      for (const i of indices(p.inSpatial)) {
+        const xi = offset(inShape, [n, c, ...i]);
+        for (const k of indices(p.kernel)) {
+          const o = i.map((iv, d) => iv * p.strides[d]! + k[d]! * p.dilations[d]! - p.padsBegin[d]!);
+          if (o.some((ov, d) => ov < 0 || ov >= p.outSpatial[d]!)) continue;
+          for (let m = 0; m < Mg; m++) {
+            const g0 = dy[offset(outShape, [n, g * Mg + m, ...o])]!;
+            const wi = offset(wShape, [c, m, ...k]);
+            dx[xi]! += g0 * w[wi]!;
+            dw[wi]! += g0 * x[xi]!;
+          }
+        }
+      }
+    }
+  }
+  const spatial = prod(p.outSpatial);
+  for (let n = 0; n < p.batch; n++)
+    for (let m = 0; m < p.outChannels; m++)
+      for (let s = 0; s < spatial; s++) db[m]! += dy[(n * p.outChannels + m) * spatial + s]!;
+  return { dx, dw, db };
+}
