@@ -80,6 +80,15 @@ namespace deconv::cudnn {
   X(cudnnFindConvolutionBackwardDataAlgorithmEx)         \
   X(cudnnGetConvolutionBackwardDataWorkspaceSize)        \
   X(cudnnConvolutionBackwardData)                        \
+  X(cudnnGetConvolutionForwardAlgorithmMaxCount)         \
+  X(cudnnGetConvolutionForwardAlgorithm_v7)              \
+  X(cudnnGetConvolutionForwardWorkspaceSize)             \
+  X(cudnnConvolutionForward)                             \
+  X(cudnnGetConvolutionBackwardFilterAlgorithmMaxCount)  \
+  X(cudnnGetConvolutionBackwardFilterAlgorithm_v7)       \
+  X(cudnnGetConvolutionBackwardFilterWorkspaceSize)      \
+  X(cudnnConvolutionBackwardFilter)                      \
+  X(cudnnConvolutionBackwardBias)                        \
   X(cudnnTransformTensor)                                \
   X(cudnnAddTensor)                                      \
   X(cudnnCreateActivationDescriptor)                     \

@@ -418,7 +418,7 @@ bool Plan::enqueueLegacy(CUdeviceptr x, CUdeviceptr filter, CUdeviceptr y) const
   return true;
 }
 
-void Plan::copyWindow(CUdeviceptr computed, CUdeviceptr y) const {
+void Plan::copyWindow(CUdeviceptr computed, CUdeviceptr y, bool intoComputed) const {
   const Problem& p = problem_;
   const auto out = promoted(p, p.outSpatial, 1);
   struct Dim {
@@ -434,6 +434,14 @@ void Plan::copyWindow(CUdeviceptr computed, CUdeviceptr y) const {
     dims.push_back({hi - lo, computed_[i], out[i], lo + shift_[i], lo});
   }
   if (last) dims.push_back({p.outChannels, p.outChannels, p.outChannels, 0, 0});
+  if (intoComputed) {
+    // The same window, from y into the computed buffer.
+    for (Dim& d : dims) {
+      std::swap(d.sourceExtent, d.targetExtent);
+      std::swap(d.sourceStart, d.targetStart);
+    }
+    std::swap(computed, y);
+  }
   // Bytes in the innermost dimension.
   const int64_t es = static_cast<int64_t>(dtypeSize(options_.dtype));
   Dim& inner = dims.back();

@@ -56,6 +56,14 @@ class Plan {
   // (packed); `bias` may be 0 when the problem has none. Caller holds the device mutex.
   void enqueue(CUdeviceptr x, CUdeviceptr filter, CUdeviceptr bias, CUdeviceptr y) const;
 
+  // Gradients (plan_backward.cc), for the problem without its bias and activation: dX = the
+  // forward convolution of dY with the filter, dW = its weight gradient (cuDNN's filter layout),
+  // dB = the sum of dY over batch and space. Any of dX, dW, dB may be 0 (not wanted). `filter`
+  // is in cuDNN's layout. Caller holds the device mutex.
+  void enqueueBackward(CUdeviceptr x, CUdeviceptr filter, CUdeviceptr dy, CUdeviceptr dX, CUdeviceptr dW, CUdeviceptr dB) const;
+  // Transforms a filter from cuDNN's layout back into the caller's (the inverse of packFilter).
+  void unpackFilter(CUdeviceptr packed, CUdeviceptr target) const;
+
   // "algo 1 (FFT_TILING), tensor ops, workspace 12 MiB, crop" — for tests and benchmarks.
   std::string describe() const;
 
@@ -78,7 +86,8 @@ class Plan {
   void keepCandidate(cudnnConvolutionBwdDataAlgo_t algo, cudnnMathType_t math, cudnnStatus_t status, cudnnDeterminism_t determinism,
                      std::vector<Candidate>& into, std::vector<Candidate>& rejectedMath) const;
   void epilogue(CUdeviceptr bias, CUdeviceptr y) const;
-  void copyWindow(CUdeviceptr computed, CUdeviceptr y) const;
+  // Copies y's window out of the computed (symmetric) output, or, reversed, y into it.
+  void copyWindow(CUdeviceptr computed, CUdeviceptr y, bool intoComputed = false) const;
 
   Problem problem_;
   PlanOptions options_;

@@ -162,8 +162,16 @@ void reconcile(PlanOptions& options, std::initializer_list<std::pair<const Opera
   }
 }
 
+// One of several results of a call (the gradients), copied back through pinned memory.
+struct NamedResult {
+  std::string name;
+  PinnedBuffer data;
+  int64_t elements = 0;
+};
+
 // Everything one call keeps alive until the stream has passed it.
 struct InFlight {
+  std::vector<NamedResult> named;  // several host results (resolved as an object), or none
   std::vector<PinnedBuffer> pinned;
   std::vector<std::shared_ptr<DeviceBuffer>> buffers;
   std::shared_ptr<Plan> plan;
@@ -202,7 +210,15 @@ void CUDA_CB onStreamReached(void* data) {
   std::shared_ptr<Completion> shared(completion.release());
   bridge->finish([shared](Napi::Env env) {
     Completion& c = *shared;
-    if (c.deferred) {
+    if (c.deferred && !c.flight.named.empty()) {
+      Napi::Object results = Napi::Object::New(env);
+      for (NamedResult& r : c.flight.named) {
+        auto array = Napi::Float32Array::New(env, static_cast<std::size_t>(r.elements));
+        cudnn::toFloat32(r.data.data(), array.Data(), r.elements, c.flight.dtype);
+        results.Set(r.name, array);
+      }
+      c.deferred->Resolve(results);
+    } else if (c.deferred) {
       if (c.flight.resultElements > 0 || c.flight.result.data()) {
         auto array = Napi::Float32Array::New(env, static_cast<std::size_t>(c.flight.resultElements));
         cudnn::toFloat32(c.flight.result.data(), array.Data(), c.flight.resultElements, c.flight.dtype);
@@ -318,6 +334,102 @@ Napi::Value run(const Napi::CallbackInfo& info) {
   weights.filter = &w;
   weights.bias = &bias;
   return runCall(info.Env(), problem, options, nullptr, x, weights, y, mode);
+}
+
+// cudnnBackward(problem, opts, x, w, dy, outputs, mode): the gradients of the problem without its
+// bias and activation. 'sync': outputs = { dX, dW, dB } Float32Arrays (or null) filled in place;
+// 'async': outputs = { dX, dW, dB } booleans, resolves with an object of new Float32Arrays.
+Napi::Value backward(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const Problem problem = checkedProblem(info[0]);
+  PlanOptions options = optionsFrom(info[1]);
+  const Mode mode = modeFrom(info[6]);
+  if (mode == Mode::Enqueue) throw rangeError("mode must be 'sync' or 'async' for gradients");
+  const Operand x = operandFrom(info[2], "x", problem.inputElements(), false);
+  const Operand w = operandFrom(info[3], "w", problem.filterElements(), false);
+  const Operand dy = operandFrom(info[4], "dy", problem.outputElements(), false);
+  reconcile(options, {{&x, "x"}, {&w, "w"}, {&dy, "dy"}});
+  if (!info[5].IsObject()) throw typeError("outputs must be an object");
+  const Napi::Object outputs = info[5].As<Napi::Object>();
+  struct Wanted {
+    const char* name;
+    int64_t elements;
+    float* host = nullptr;
+    bool wanted = false;
+  };
+  Wanted wanted[3] = {{"dX", problem.inputElements()}, {"dW", problem.filterElements()}, {"dB", problem.outChannels}};
+  for (Wanted& g : wanted) {
+    const Napi::Value v = outputs.Get(g.name);
+    if (mode == Mode::Async) {
+      g.wanted = v.IsBoolean() && v.As<Napi::Boolean>().Value();
+    } else if (!v.IsNull() && !v.IsUndefined()) {
+      const Operand o = operandFrom(v, g.name, g.elements, false);
+      if (!o.host) throw typeError(std::string(g.name) + " must be a Float32Array");
+      g.host = const_cast<float*>(o.host);
+      g.wanted = true;
+    }
+  }
+  Device& device = Device::get(options.device);
+  const std::size_t es = cudnn::dtypeSize(options.dtype);
+  InFlight flight;
+  flight.dtype = options.dtype;
+  std::shared_ptr<Napi::Promise::Deferred> deferred;
+  {
+    std::lock_guard<std::recursive_mutex> lock(device.mutex());
+    device.makeCurrent();
+    auto plan = PlanCache::shared().get(problem, options, device);
+    std::vector<ScratchBuffer> scratch;
+    scratch.reserve(8);
+    const CUdeviceptr xp = stage(device, x, problem.inputElements(), options.dtype, flight, scratch, "the input");
+    CUdeviceptr wp = stage(device, w, problem.filterElements(), options.dtype, flight, scratch, "the filter");
+    if (plan->filterNeedsPacking()) {
+      scratch.emplace_back(device, static_cast<std::size_t>(problem.filterElements()) * es, "the filter in cuDNN's layout");
+      plan->packFilter(wp, scratch.back().pointer());
+      wp = scratch.back().pointer();
+    }
+    const CUdeviceptr dyp = stage(device, dy, problem.outputElements(), options.dtype, flight, scratch, "the output gradient");
+    CUdeviceptr targets[3] = {0, 0, 0};
+    for (int i = 0; i < 3; ++i) {
+      if (!wanted[i].wanted) continue;
+      scratch.emplace_back(device, static_cast<std::size_t>(wanted[i].elements) * es, wanted[i].name);
+      targets[i] = scratch.back().pointer();
+    }
+    plan->enqueueBackward(xp, wp, dyp, targets[0], targets[1], targets[2]);
+    if (targets[1] && plan->filterNeedsPacking()) {
+      scratch.emplace_back(device, static_cast<std::size_t>(problem.filterElements()) * es, "the filter gradient");
+      plan->unpackFilter(targets[1], scratch.back().pointer());
+      targets[1] = scratch.back().pointer();
+    }
+    for (int i = 0; i < 3; ++i) {
+      if (!wanted[i].wanted) continue;
+      NamedResult r;
+      r.name = wanted[i].name;
+      r.elements = wanted[i].elements;
+      r.data = device.pinned(static_cast<std::size_t>(r.elements) * es);
+      cudnn::checkDriver(cudnn::driver().cuMemcpyDtoHAsync(r.data.data(), targets[i], static_cast<std::size_t>(r.elements) * es, device.stream()),
+                         "cuMemcpyDtoHAsync");
+      flight.named.push_back(std::move(r));
+    }
+    if (mode == Mode::Sync) {
+      device.synchronize();
+    } else {
+      auto completion = std::make_unique<Completion>();
+      completion->bridge = AsyncBridge::of(env);
+      completion->deferred = deferred = std::make_shared<Napi::Promise::Deferred>(env);
+      completion->flight = std::move(flight);
+      completion->bridge->begin(env);
+      cudnn::checkDriver(cudnn::driver().cuLaunchHostFunc(device.stream(), onStreamReached, completion.get()), "cuLaunchHostFunc");
+      completion.release();
+    }
+  }
+  if (mode == Mode::Async) return deferred->Promise();
+  std::size_t next = 0;
+  for (Wanted& g : wanted) {
+    if (!g.wanted) continue;
+    cudnn::toFloat32(flight.named[next].data.data(), g.host, g.elements, options.dtype);
+    ++next;
+  }
+  return env.Undefined();
 }
 
 PackedHandle& packedFrom(const Napi::Value& value) {
@@ -622,6 +734,7 @@ void registerCudnn(Napi::Env env, Napi::Object exports) {
   add("cudnnInfo", Napi::Function::New(env, Guarded<cudnnInfo>, "cudnnInfo"));
   add("cudnnRun", Napi::Function::New(env, Guarded<run>, "cudnnRun"));
   add("cudnnPack", Napi::Function::New(env, Guarded<pack>, "cudnnPack"));
+  add("cudnnBackward", Napi::Function::New(env, Guarded<backward>, "cudnnBackward"));
   add("cudnnRunPacked", Napi::Function::New(env, Guarded<runPacked>, "cudnnRunPacked"));
   add("cudnnDisposePlan", Napi::Function::New(env, Guarded<disposePacked>, "cudnnDisposePlan"));
   add("cudnnDescribePlan", Napi::Function::New(env, Guarded<describePlan>, "cudnnDescribePlan"));

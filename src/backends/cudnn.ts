@@ -6,10 +6,10 @@
  */
 import { nativeAddon, type Addon, type CudnnCallOptions, type CudnnOperand, type CudnnStatus } from './native.js';
 import { packProblem } from './native-problem.js';
-import type { Backend, BackendCallOptions, BackendInfo, PackedWeights } from './types.js';
+import type { Backend, BackendCallOptions, BackendInfo, GradientArrays, PackedWeights } from './types.js';
 import type { ConvTransposeProblem } from '../problem/index.js';
 
-type CudnnAddon = Required<Pick<Addon, 'cudnnInfo' | 'cudnnRun' | 'cudnnPack' | 'cudnnRunPacked' | 'cudnnDisposePlan' | 'cudnnDescribePlan'>>;
+type CudnnAddon = Required<Pick<Addon, 'cudnnInfo' | 'cudnnRun' | 'cudnnBackward' | 'cudnnPack' | 'cudnnRunPacked' | 'cudnnDisposePlan' | 'cudnnDescribePlan'>>;
 
 let cachedStatus: CudnnStatus | undefined;
 let cachedInfo: BackendInfo | undefined;
@@ -62,6 +62,12 @@ export const cudnnBackend: Backend = {
   },
   async convTransposeAsync(p, x, w, bias, options) {
     return (await cudnnAddon().cudnnRun(packProblem(p), cudnnOptions(p, options), x, w, bias ?? null, null, 'async')) as Float32Array;
+  },
+  convTransposeBackward(p, x, w, dy, outputs) {
+    cudnnAddon().cudnnBackward(packProblem(p), cudnnOptions(p, undefined), x, w, dy, { dX: outputs.dX ?? null, dW: outputs.dW ?? null, dB: outputs.dB ?? null }, 'sync');
+  },
+  async convTransposeBackwardAsync(p, x, w, dy, wanted) {
+    return (await cudnnAddon().cudnnBackward(packProblem(p), cudnnOptions(p, undefined), x, w, dy, { ...wanted }, 'async')) as GradientArrays;
   },
   pack(p, w, bias, options): PackedWeights {
     const addon = cudnnAddon();

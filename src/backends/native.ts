@@ -77,6 +77,15 @@ export interface Addon {
   cudnnInfo?(): CudnnStatus;
   cudnnRun?(p: Float64Array, o: CudnnCallOptions, x: CudnnOperand, w: CudnnOperand, bias: CudnnOperand | null, y: CudnnOperand | null, mode: 'sync' | 'enqueue' | 'async'): Promise<Float32Array | undefined> | undefined;
   cudnnPack?(p: Float64Array, o: CudnnCallOptions, w: CudnnOperand, bias: CudnnOperand | null): CudnnPackedHandle;
+  cudnnBackward?(
+    p: Float64Array,
+    o: CudnnCallOptions,
+    x: CudnnOperand,
+    w: CudnnOperand,
+    dy: CudnnOperand,
+    outputs: { dX: Float32Array | boolean | null; dW: Float32Array | boolean | null; dB: Float32Array | boolean | null },
+    mode: 'sync' | 'async',
+  ): Promise<{ dX?: Float32Array; dW?: Float32Array; dB?: Float32Array }> | undefined;
   cudnnRunPacked?(handle: CudnnPackedHandle, x: CudnnOperand, y: CudnnOperand | null, mode: 'sync' | 'enqueue' | 'async'): Promise<Float32Array | undefined> | undefined;
   cudnnDisposePlan?(handle: CudnnPackedHandle): void;
   cudnnDescribePlan?(p: Float64Array | CudnnPackedHandle, o?: CudnnCallOptions): string;

@@ -11,7 +11,14 @@ import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const outDir = path.resolve(process.argv[2] ?? path.join(root, '.gpu-carry', 'tests'));
-const suites = ['test/golden.test.ts', 'test/conformance/onnx.test.ts', 'test/conformance/tensorflow.test.ts', 'test/conformance/tfjs.test.ts'];
+const suites = [
+  'test/golden.test.ts',
+  'test/conformance/onnx.test.ts',
+  'test/conformance/tensorflow.test.ts',
+  'test/conformance/tfjs.test.ts',
+  'test/golden-grad.test.ts',
+  'test/gradients.test.ts',
+];
 
 const redirect = {
   name: 'deconv-redirect',
@@ -33,6 +40,8 @@ for (const suite of suites) {
     plugins: [redirect],
     // golden.test.ts finds its fixtures next to itself; the runner says where that is.
     define: { 'import.meta.url': 'globalThis.__deconvSuiteUrl' },
+    // Bundled CommonJS helpers call require(); an ES module has none of its own.
+    banner: { js: "import { createRequire as __deconvCreateRequire } from 'node:module'; const require = __deconvCreateRequire(import.meta.url);" },
     logLevel: 'warning',
   });
 }

@@ -19,6 +19,9 @@ import { run as runShim } from './vitest-shim.mjs';
 
 const { convTranspose, convTransposeAsync, conv2dTranspose, convTransposePlan, toDevice, deviceMemory, synchronize, backends, cudnnStatus } = deconv;
 const quick = process.argv.includes('--quick');
+// Gradients only: the two gradient suites (TF's GradientTape golden data, finite differences and
+// the float64 definition on random problems), for a short device run.
+const onlyGradients = process.argv.includes('--only-gradients');
 const failures = [];
 let checks = 0;
 const log = (line) => console.log(line);
@@ -39,12 +42,15 @@ if (!status?.available) {
 
 // ---------------------------------------------------------------- 1. golden + conformance
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..', '..');
-for (const [bundle, source] of [
+const SUITES = [
   ['golden', 'test/golden.test.ts'],
   ['onnx', 'test/conformance/onnx.test.ts'],
   ['tensorflow', 'test/conformance/tensorflow.test.ts'],
   ['tfjs', 'test/conformance/tfjs.test.ts'],
-]) {
+  ['golden-grad', 'test/helpers/golden-grad.ts'],
+  ['gradients', 'test/gradients.test.ts'],
+];
+for (const [bundle, source] of SUITES.filter(([name]) => !onlyGradients || name.includes('grad'))) {
   globalThis.__deconvSuiteUrl = pathToFileURL(path.join(root, source)).href;
   const started = performance.now();
   await import(pathToFileURL(path.join(root, '.gpu-carry', 'tests', `${bundle}.mjs`)).href);
@@ -52,6 +58,11 @@ for (const [bundle, source] of [
   checks += result.passed + result.failed;
   log(`suite ${bundle}: ${result.passed} passed, ${result.failed} failed (${((performance.now() - started) / 1000).toFixed(1)} s)`);
   for (const f of result.failures) fail(`${bundle}: ${f}`);
+}
+
+if (onlyGradients) {
+  log(`\n${checks} checks, ${failures.length} failures`);
+  process.exit(failures.length === 0 ? 0 : 1);
 }
 
 // ---------------------------------------------------------------- 2. random problems

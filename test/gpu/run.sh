@@ -10,7 +10,7 @@
 # gpu-torch.json, gpu-results.md. Each step has its own time limit; the whole stays well inside
 # 10 minutes.
 set -u
-QUICK=${1:-}
+QUICK=${1:-}   # --quick, or --only-gradients (the gradient suites alone, no benchmark)
 OUT=${OUT:-/tmp/deconv-gpu}
 mkdir -p "$OUT"
 ROOT=$(pwd)
@@ -49,6 +49,8 @@ export DECONV_ADDON_PATH="$ROOT/.gpu-carry/deconv.node"
 step "correctness"
 timeout 180 "$NODE" test/gpu/check.mjs $QUICK 2>&1 | tee "$OUT/check.txt" | grep -v '^suite\|^cudnn\|^backends' | tail -40
 grep -E '^suite|checks,' "$OUT/check.txt"
+
+if [ "$QUICK" = "--only-gradients" ]; then step "done"; exit 0; fi
 
 step "benchmark: deconv"
 timeout 150 "$NODE" bench/gpu.mjs "$OUT/gpu-deconv.json" $QUICK 2>&1 | tail -40

@@ -25,6 +25,12 @@ it.each = (table) => (name, body) => {
   });
 };
 export const test = it;
+describe.each = (table) => (name, body) => {
+  for (const row of table) {
+    const args = Array.isArray(row) ? row : [row];
+    describe(name.replace(/%s|%i|%d/, String(args[0])), () => body(...args));
+  }
+};
 
 const show = (v) => {
   try {
@@ -57,6 +63,17 @@ export function expect(actual, message) {
     toBeGreaterThanOrEqual: (e) => actual >= e || fail(`to be >= ${e}`),
     toBeGreaterThan: (e) => actual > e || fail(`to be > ${e}`),
     toBeInstanceOf: (c) => actual instanceof c || fail(`to be an instance of ${c.name}`),
+    toThrow: (what) => {
+      try {
+        actual();
+      } catch (error) {
+        if (what === undefined) return true;
+        if (typeof what === 'function') return error instanceof what || fail(`to throw a ${what.name}, threw ${error}`);
+        const text = String(error?.message ?? error);
+        return (typeof what === 'string' ? text.includes(what) : what.test(text)) || fail(`to throw ${what}, threw ${text}`);
+      }
+      return fail('to throw');
+    },
   };
 }
 

@@ -1,0 +1,125 @@
+// Gradients of a transposed convolution on cuDNN, through the legacy API and the plan's own
+// descriptors. The transposed convolution is the backward-data pass of a forward convolution F
+// whose input is our output, so:
+//   dX = F(dY)                         cudnnConvolutionForward, F's input dY, its output x-shaped
+//   dW = F's weight gradient(dY, x)    cudnnConvolutionBackwardFilter, input dY, output gradient x
+//   dB = Σ dY over batch and space     cudnnConvolutionBackwardBias
+// When y needs a window (paddings cuDNN cannot state), dY's window is copied into the symmetric
+// problem's zero-filled buffer first: the positions outside it receive no input, so they carry
+// no gradient to x or w (but do to the bias, which reads dY itself).
+#include <vector>
+
+#include "../core/error.h"
+#include "layout.h"
+#include "plan.h"
+
+namespace deconv::cudnn {
+
+namespace {
+
+const float kOne = 1.f;
+const float kZero = 0.f;
+
+bool mathAllowed(const PlanOptions& o, cudnnMathType_t math) {
+  return !(o.dtype == DType::Float32 && !o.allowTf32 && math != CUDNN_FMA_MATH);
+}
+
+}  // namespace
+
+void Plan::unpackFilter(CUdeviceptr packed, CUdeviceptr target) const {
+  checkCudnn(dnn().cudnnTransformTensor(device_.handle(), &kOne, filterPackedDesc_->get(), reinterpret_cast<void*>(packed), &kZero,
+                                        filterSourceDesc_->get(), reinterpret_cast<void*>(target)),
+             "cudnnTransformTensor (filter gradient layout)");
+}
+
+void Plan::enqueueBackward(CUdeviceptr x, CUdeviceptr filter, CUdeviceptr dy, CUdeviceptr dX, CUdeviceptr dW, CUdeviceptr dB) const {
+  const CudnnApi& dn = dnn();
+  const Problem& p = problem_;
+  const std::size_t es = dtypeSize(options_.dtype);
+  cudnnHandle_t handle = device_.handle();
+
+  // dY as F's input: itself, or its window in the symmetric problem's shape.
+  ScratchBuffer computed;
+  CUdeviceptr input = dy;
+  if (!direct_ && (dX || dW)) {
+    int64_t elements = p.batch * p.outChannels;
+    for (int c : computed_) elements *= c;
+    computed = ScratchBuffer(device_, static_cast<std::size_t>(elements) * es, "the gradient's window");
+    const DriverApi& cu = driver();
+    if (es == 4) checkDriver(cu.cuMemsetD32Async(computed.pointer(), 0, static_cast<std::size_t>(elements), device_.stream()), "cuMemsetD32Async");
+    else checkDriver(cu.cuMemsetD16Async(computed.pointer(), 0, static_cast<std::size_t>(elements), device_.stream()), "cuMemsetD16Async");
+    copyWindow(computed.pointer(), dy, /*intoComputed=*/true);
+    input = computed.pointer();
+  }
+
+  if (dX) {
+    int maximum = 0;
+    checkCudnn(dn.cudnnGetConvolutionForwardAlgorithmMaxCount(handle, &maximum), "cudnnGetConvolutionForwardAlgorithmMaxCount");
+    std::vector<cudnnConvolutionFwdAlgoPerf_t> perf(std::max(maximum, 1));
+    int returned = 0;
+    checkCudnn(dn.cudnnGetConvolutionForwardAlgorithm_v7(handle, computedDesc_->get(), filterDesc_->get(), convDesc_->get(), xDesc_->get(),
+                                                         maximum, &returned, perf.data()),
+               "cudnnGetConvolutionForwardAlgorithm_v7");
+    cudnnStatus_t last = CUDNN_STATUS_NOT_SUPPORTED;
+    bool ran = false;
+    for (int i = 0; i < returned && !ran; ++i) {
+      if (perf[i].status != CUDNN_STATUS_SUCCESS) continue;
+      if (options_.deterministic && perf[i].determinism != CUDNN_DETERMINISTIC) continue;
+      const cudnnMathType_t math = mathAllowed(options_, perf[i].mathType) ? perf[i].mathType : CUDNN_FMA_MATH;
+      convDesc_->setMathType(math);
+      std::size_t bytes = 0;
+      if (dn.cudnnGetConvolutionForwardWorkspaceSize(handle, computedDesc_->get(), filterDesc_->get(), convDesc_->get(), xDesc_->get(),
+                                                     perf[i].algo, &bytes) != CUDNN_STATUS_SUCCESS) {
+        continue;
+      }
+      void* workspace = bytes ? reinterpret_cast<void*>(device_.workspace(bytes)) : nullptr;
+      if (bytes && !workspace) continue;
+      last = dn.cudnnConvolutionForward(handle, &kOne, computedDesc_->get(), reinterpret_cast<void*>(input), filterDesc_->get(),
+                                        reinterpret_cast<void*>(filter), convDesc_->get(), perf[i].algo, workspace, bytes, &kZero,
+                                        xDesc_->get(), reinterpret_cast<void*>(dX));
+      ran = last == CUDNN_STATUS_SUCCESS;
+    }
+    if (!ran) checkCudnn(last, "cudnnConvolutionForward (input gradient)");
+  }
+
+  if (dW) {
+    int maximum = 0;
+    checkCudnn(dn.cudnnGetConvolutionBackwardFilterAlgorithmMaxCount(handle, &maximum), "cudnnGetConvolutionBackwardFilterAlgorithmMaxCount");
+    std::vector<cudnnConvolutionBwdFilterAlgoPerf_t> perf(std::max(maximum, 1));
+    int returned = 0;
+    checkCudnn(dn.cudnnGetConvolutionBackwardFilterAlgorithm_v7(handle, computedDesc_->get(), xDesc_->get(), convDesc_->get(), filterDesc_->get(),
+                                                                maximum, &returned, perf.data()),
+               "cudnnGetConvolutionBackwardFilterAlgorithm_v7");
+    cudnnStatus_t last = CUDNN_STATUS_NOT_SUPPORTED;
+    bool ran = false;
+    for (int i = 0; i < returned && !ran; ++i) {
+      if (perf[i].status != CUDNN_STATUS_SUCCESS) continue;
+      if (options_.deterministic && perf[i].determinism != CUDNN_DETERMINISTIC) continue;
+      const cudnnMathType_t math = mathAllowed(options_, perf[i].mathType) ? perf[i].mathType : CUDNN_FMA_MATH;
+      convDesc_->setMathType(math);
+      std::size_t bytes = 0;
+      if (dn.cudnnGetConvolutionBackwardFilterWorkspaceSize(handle, computedDesc_->get(), xDesc_->get(), convDesc_->get(), filterDesc_->get(),
+                                                            perf[i].algo, &bytes) != CUDNN_STATUS_SUCCESS) {
+        continue;
+      }
+      void* workspace = bytes ? reinterpret_cast<void*>(device_.workspace(bytes)) : nullptr;
+      if (bytes && !workspace) continue;
+      last = dn.cudnnConvolutionBackwardFilter(handle, &kOne, computedDesc_->get(), reinterpret_cast<void*>(input), xDesc_->get(),
+                                               reinterpret_cast<void*>(x), convDesc_->get(), perf[i].algo, workspace, bytes, &kZero,
+                                               filterDesc_->get(), reinterpret_cast<void*>(dW));
+      ran = last == CUDNN_STATUS_SUCCESS;
+    }
+    if (!ran) checkCudnn(last, "cudnnConvolutionBackwardFilter (weight gradient)");
+  }
+
+  if (dB) {
+    std::vector<int> dims, strides;
+    activationShape(1, p.outChannels, std::vector<int64_t>(spatial_, 1), Layout::ChannelsFirst, dims, strides);
+    TensorDescriptor biasDesc(cudnnType(options_.dtype), dims, strides);
+    checkCudnn(dn.cudnnConvolutionBackwardBias(handle, &kOne, yDesc_->get(), reinterpret_cast<void*>(dy), &kZero, biasDesc.get(),
+                                               reinterpret_cast<void*>(dB)),
+               "cudnnConvolutionBackwardBias (bias gradient)");
+  }
+}
+
+}  // namespace deconv::cudnn
