@@ -24,6 +24,27 @@ bool mathAllowed(const PlanOptions& o, cudnnMathType_t math) {
   return !(o.dtype == DType::Float32 && !o.allowTf32 && math != CUDNN_FMA_MATH);
 }
 
+// Runs the first of cuDNN's ranked algorithms (forward or backward-filter perf results) that the
+// options allow, whose workspace can be had and that succeeds. `workspaceSize(algo, &bytes)` and
+// `run(algo, workspace, bytes)` wrap the call in question.
+template <typename Perf, typename WorkspaceSize, typename Run>
+void runFirstWorking(const std::vector<Perf>& perf, int returned, const PlanOptions& options, const ConvolutionDescriptor& conv,
+                     Device& device, WorkspaceSize workspaceSize, Run run, const char* what) {
+  cudnnStatus_t last = CUDNN_STATUS_NOT_SUPPORTED;
+  for (int i = 0; i < returned; ++i) {
+    if (perf[i].status != CUDNN_STATUS_SUCCESS) continue;
+    if (options.deterministic && perf[i].determinism != CUDNN_DETERMINISTIC) continue;
+    conv.setMathType(mathAllowed(options, perf[i].mathType) ? perf[i].mathType : CUDNN_FMA_MATH);
+    std::size_t bytes = 0;
+    if (workspaceSize(perf[i].algo, &bytes) != CUDNN_STATUS_SUCCESS) continue;
+    void* workspace = bytes ? reinterpret_cast<void*>(device.workspace(bytes)) : nullptr;
+    if (bytes && !workspace) continue;
+    last = run(perf[i].algo, workspace, bytes);
+    if (last == CUDNN_STATUS_SUCCESS) return;
+  }
+  checkCudnn(last, what);
+}
+
 }  // namespace
 
 void Plan::unpackFilter(CUdeviceptr packed, CUdeviceptr target) const {
@@ -60,26 +81,18 @@ void Plan::enqueueBackward(CUdeviceptr x, CUdeviceptr filter, CUdeviceptr dy, CU
     checkCudnn(dn.cudnnGetConvolutionForwardAlgorithm_v7(handle, computedDesc_->get(), filterDesc_->get(), convDesc_->get(), xDesc_->get(),
                                                          maximum, &returned, perf.data()),
                "cudnnGetConvolutionForwardAlgorithm_v7");
-    cudnnStatus_t last = CUDNN_STATUS_NOT_SUPPORTED;
-    bool ran = false;
-    for (int i = 0; i < returned && !ran; ++i) {
-      if (perf[i].status != CUDNN_STATUS_SUCCESS) continue;
-      if (options_.deterministic && perf[i].determinism != CUDNN_DETERMINISTIC) continue;
-      const cudnnMathType_t math = mathAllowed(options_, perf[i].mathType) ? perf[i].mathType : CUDNN_FMA_MATH;
-      convDesc_->setMathType(math);
-      std::size_t bytes = 0;
-      if (dn.cudnnGetConvolutionForwardWorkspaceSize(handle, computedDesc_->get(), filterDesc_->get(), convDesc_->get(), xDesc_->get(),
-                                                     perf[i].algo, &bytes) != CUDNN_STATUS_SUCCESS) {
-        continue;
-      }
-      void* workspace = bytes ? reinterpret_cast<void*>(device_.workspace(bytes)) : nullptr;
-      if (bytes && !workspace) continue;
-      last = dn.cudnnConvolutionForward(handle, &kOne, computedDesc_->get(), reinterpret_cast<void*>(input), filterDesc_->get(),
-                                        reinterpret_cast<void*>(filter), convDesc_->get(), perf[i].algo, workspace, bytes, &kZero,
-                                        xDesc_->get(), reinterpret_cast<void*>(dX));
-      ran = last == CUDNN_STATUS_SUCCESS;
-    }
-    if (!ran) checkCudnn(last, "cudnnConvolutionForward (input gradient)");
+    runFirstWorking(
+        perf, returned, options_, *convDesc_, device_,
+        [&](cudnnConvolutionFwdAlgo_t algo, std::size_t* bytes) {
+          return dn.cudnnGetConvolutionForwardWorkspaceSize(handle, computedDesc_->get(), filterDesc_->get(), convDesc_->get(), xDesc_->get(),
+                                                            algo, bytes);
+        },
+        [&](cudnnConvolutionFwdAlgo_t algo, void* workspace, std::size_t bytes) {
+          return dn.cudnnConvolutionForward(handle, &kOne, computedDesc_->get(), reinterpret_cast<void*>(input), filterDesc_->get(),
+                                            reinterpret_cast<void*>(filter), convDesc_->get(), algo, workspace, bytes, &kZero, xDesc_->get(),
+                                            reinterpret_cast<void*>(dX));
+        },
+        "cudnnConvolutionForward (input gradient)");
   }
 
   if (dW) {
@@ -90,26 +103,18 @@ void Plan::enqueueBackward(CUdeviceptr x, CUdeviceptr filter, CUdeviceptr dy, CU
     checkCudnn(dn.cudnnGetConvolutionBackwardFilterAlgorithm_v7(handle, computedDesc_->get(), xDesc_->get(), convDesc_->get(), filterDesc_->get(),
                                                                 maximum, &returned, perf.data()),
                "cudnnGetConvolutionBackwardFilterAlgorithm_v7");
-    cudnnStatus_t last = CUDNN_STATUS_NOT_SUPPORTED;
-    bool ran = false;
-    for (int i = 0; i < returned && !ran; ++i) {
-      if (perf[i].status != CUDNN_STATUS_SUCCESS) continue;
-      if (options_.deterministic && perf[i].determinism != CUDNN_DETERMINISTIC) continue;
-      const cudnnMathType_t math = mathAllowed(options_, perf[i].mathType) ? perf[i].mathType : CUDNN_FMA_MATH;
-      convDesc_->setMathType(math);
-      std::size_t bytes = 0;
-      if (dn.cudnnGetConvolutionBackwardFilterWorkspaceSize(handle, computedDesc_->get(), xDesc_->get(), convDesc_->get(), filterDesc_->get(),
-                                                            perf[i].algo, &bytes) != CUDNN_STATUS_SUCCESS) {
-        continue;
-      }
-      void* workspace = bytes ? reinterpret_cast<void*>(device_.workspace(bytes)) : nullptr;
-      if (bytes && !workspace) continue;
-      last = dn.cudnnConvolutionBackwardFilter(handle, &kOne, computedDesc_->get(), reinterpret_cast<void*>(input), xDesc_->get(),
-                                               reinterpret_cast<void*>(x), convDesc_->get(), perf[i].algo, workspace, bytes, &kZero,
-                                               filterDesc_->get(), reinterpret_cast<void*>(dW));
-      ran = last == CUDNN_STATUS_SUCCESS;
-    }
-    if (!ran) checkCudnn(last, "cudnnConvolutionBackwardFilter (weight gradient)");
+    runFirstWorking(
+        perf, returned, options_, *convDesc_, device_,
+        [&](cudnnConvolutionBwdFilterAlgo_t algo, std::size_t* bytes) {
+          return dn.cudnnGetConvolutionBackwardFilterWorkspaceSize(handle, computedDesc_->get(), xDesc_->get(), convDesc_->get(),
+                                                                   filterDesc_->get(), algo, bytes);
+        },
+        [&](cudnnConvolutionBwdFilterAlgo_t algo, void* workspace, std::size_t bytes) {
+          return dn.cudnnConvolutionBackwardFilter(handle, &kOne, computedDesc_->get(), reinterpret_cast<void*>(input), xDesc_->get(),
+                                                   reinterpret_cast<void*>(x), convDesc_->get(), algo, workspace, bytes, &kZero,
+                                                   filterDesc_->get(), reinterpret_cast<void*>(dW));
+        },
+        "cudnnConvolutionBackwardFilter (weight gradient)");
   }
 
   if (dB) {

@@ -1,11 +1,9 @@
 // Plans by (problem, dtype, options, device), least recently used evicted past the capacity.
 #pragma once
 
-#include <list>
 #include <memory>
-#include <mutex>
-#include <string>
-#include <unordered_map>
+
+#include "../core/lru_cache.h"
 
 #include "plan.h"
 
@@ -15,17 +13,12 @@ class PlanCache {
  public:
   // The plan, built on a miss. The caller holds the device's mutex with its context current.
   std::shared_ptr<Plan> get(const Problem& problem, const PlanOptions& options, Device& device);
-  void clear();
-  std::size_t size();
+  void clear() { cache_.clear(); }
 
   static PlanCache& shared();
 
  private:
-  using Entry = std::pair<std::string, std::shared_ptr<Plan>>;
-  std::mutex mutex_;
-  std::size_t capacity_ = 128;
-  std::list<Entry> lru_;
-  std::unordered_map<std::string, std::list<Entry>::iterator> index_;
+  LruCache<Plan> cache_{128};
 };
 
 }  // namespace deconv::cudnn

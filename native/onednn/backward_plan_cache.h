@@ -3,11 +3,9 @@
 // alternates forward and backward calls of the same problems, and neither should evict the other.
 #pragma once
 
-#include <list>
 #include <memory>
-#include <mutex>
-#include <string>
-#include <unordered_map>
+
+#include "../core/lru_cache.h"
 
 #include "backward_plan.h"
 #include "plan_cache.h"
@@ -16,26 +14,18 @@ namespace deconv::onednn {
 
 class BackwardPlanCache {
  public:
-  explicit BackwardPlanCache(std::size_t capacity) : capacity_(capacity) {}
+  explicit BackwardPlanCache(std::size_t capacity) : cache_(capacity) {}
 
   // The plan for `problem` (bias and activation ignored), built outside the lock on a miss.
   std::shared_ptr<const BackwardPlan> get(const Problem& problem);
-  void setCapacity(std::size_t capacity);
-  PlanCacheStats stats();
-  void clear();
+  void setCapacity(std::size_t capacity) { cache_.setCapacity(capacity); }
+  PlanCacheStats stats() { return cache_.stats(); }
+  void clear() { cache_.clear(); }
 
   static BackwardPlanCache& shared();
 
  private:
-  using Entry = std::pair<std::string, std::shared_ptr<const BackwardPlan>>;
-  void evictOverflow();
-
-  std::mutex mutex_;
-  std::size_t capacity_;
-  std::list<Entry> lru_;  // most recently used first
-  std::unordered_map<std::string, std::list<Entry>::iterator> index_;
-  uint64_t hits_ = 0;
-  uint64_t misses_ = 0;
+  LruCache<const BackwardPlan> cache_;
 };
 
 }  // namespace deconv::onednn

@@ -3,48 +3,33 @@
 // the compute thread both look plans up.
 #pragma once
 
-#include <cstdint>
-#include <list>
 #include <memory>
-#include <mutex>
 #include <string>
-#include <unordered_map>
+
+#include "../core/lru_cache.h"
 
 #include "plan.h"
 
 namespace deconv::onednn {
 
-struct PlanCacheStats {
-  std::size_t size = 0;
-  std::size_t capacity = 0;
-  uint64_t hits = 0;
-  uint64_t misses = 0;
-};
+using PlanCacheStats = LruCacheStats;
 
 class PlanCache {
  public:
-  explicit PlanCache(std::size_t capacity) : capacity_(capacity) {}
+  explicit PlanCache(std::size_t capacity) : cache_(capacity) {}
 
   // The plan for `problem`, built (outside the lock) on a miss.
   std::shared_ptr<const DeconvPlan> get(const Problem& problem, MathMode math);
 
-  void setCapacity(std::size_t capacity);
-  PlanCacheStats stats();
-  void clear();
+  void setCapacity(std::size_t capacity) { cache_.setCapacity(capacity); }
+  PlanCacheStats stats() { return cache_.stats(); }
+  void clear() { cache_.clear(); }
 
   // The cache every call uses.
   static PlanCache& shared();
 
  private:
-  using Entry = std::pair<std::string, std::shared_ptr<const DeconvPlan>>;
-  void evictOverflow();
-
-  std::mutex mutex_;
-  std::size_t capacity_;
-  std::list<Entry> lru_;  // most recently used first
-  std::unordered_map<std::string, std::list<Entry>::iterator> index_;
-  uint64_t hits_ = 0;
-  uint64_t misses_ = 0;
+  LruCache<const DeconvPlan> cache_;
 };
 
 // The cache key: every field of the problem that changes the primitive.
