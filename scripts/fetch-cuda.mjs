@@ -31,14 +31,17 @@ import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
-const CUDA_RUNTIME = '13.5.37';
-const CUDNN = '9.28.1.4';
+// Pinned to what the project's GPU machine runs (PyTorch 2.11's cuDNN 9.19.0 for CUDA 13.0), so
+// the headers never offer an API newer than the library the backend meets there. Any cuDNN 9.x
+// at run time works: the legacy and graph APIs used are those of 9.0.
+const CUDA_RUNTIME = '13.0.88';
+const CUDNN = '9.19.0.56';
 const WHEELS = [
   {
     project: 'nvidia-cuda-runtime',
     version: CUDA_RUNTIME,
     file: `nvidia_cuda_runtime-${CUDA_RUNTIME}-py3-none-manylinux2014_x86_64.manylinux_2_17_x86_64.whl`,
-    sha256: 'df2b79a8852f10d1fef8c848489c49eebb5754051bf870202a862831412b179d',
+    sha256: '422a38f7c739ecbdd3a4b6ec7ed0a1d74db43d8e9bc26685f3d845638922b178',
     keep: [['nvidia/cu13/include/', 'include/']],
   },
   {
@@ -46,14 +49,14 @@ const WHEELS = [
     project: 'nvidia-cuda-crt',
     version: CUDA_RUNTIME,
     file: `nvidia_cuda_crt-${CUDA_RUNTIME}-py3-none-manylinux2014_x86_64.manylinux_2_17_x86_64.whl`,
-    sha256: 'e898b7f73d3035fa89915a3f7bf3b54a73e90249746111aed295822c4729bb29',
+    sha256: '2c8043c7c9e02492716426e9919fc78d2c5b3b2a7a768a88e952676b08aa55a4',
     keep: [['nvidia/cu13/include/crt/', 'include/crt/']],
   },
   {
     project: 'nvidia-cudnn-cu13',
     version: CUDNN,
     file: `nvidia_cudnn_cu13-${CUDNN}-py3-none-manylinux_2_27_x86_64.whl`,
-    sha256: 'a54f205b1db1f2895d99f398754db1369816f0569dd459731f925635cf7b65ec',
+    sha256: 'd20e1734305e9d68889a96e3f35094d733ff1f83932ebe462753973e53a572bf',
     keep: [
       ['nvidia/cudnn/include/', 'include/'],
       ['nvidia/cudnn/lib/libcudnn.so.9', 'lib/libcudnn.so.9'],
@@ -168,7 +171,7 @@ function fromWheels(log) {
       log(
         local
           ? `cuDNN ${CUDNN}: taking the wheels from DECONV_CUDA_WHEELS=${local}`
-          : `cuDNN ${CUDNN} and CUDA ${CUDA_RUNTIME} headers: downloading ${WHEELS.map((w) => `${w.project}==${w.version}`).join(' and ')} with pip (about 520 MB, once; only the headers are kept)`,
+          : `cuDNN ${CUDNN} and CUDA ${CUDA_RUNTIME} headers: downloading ${WHEELS.map((w) => `${w.project}==${w.version}`).join(' and ')} with pip (about 500 MB, once; only the headers are kept)`,
       );
       const result = run(python, args, { stdio: ['ignore', 'pipe', 'pipe'] });
       if (result.error || result.status !== 0) {
