@@ -228,11 +228,18 @@ Napi::Value runPackedAsync(const Napi::CallbackInfo& info) {
                   });
 }
 
+// The most threads one call may be given (src/runtime.ts checks the same bound with a better
+// message): far above any core count, and low enough that OpenMP can actually start them.
+constexpr double kMaxThreads = 1024;
+
 Napi::Value setNumThreads(const Napi::CallbackInfo& info) {
   if (!info[0].IsNumber()) throw typeError("threads must be a number");
-  const int threads = info[0].As<Napi::Number>().Int32Value();
-  if (threads < 1) throw rangeError("threads must be at least 1");
-  return Napi::Boolean::New(info.Env(), onednn::setNumThreads(threads));
+  const double threads = info[0].As<Napi::Number>().DoubleValue();
+  // Checked as a double: Int32Value() would wrap 2**32 + 4 round to 4 and NaN to 0.
+  if (!(threads >= 1 && threads <= kMaxThreads) || threads != static_cast<double>(static_cast<int>(threads))) {
+    throw rangeError("threads must be an integer from 1 to 1024");
+  }
+  return Napi::Boolean::New(info.Env(), onednn::setNumThreads(static_cast<int>(threads)));
 }
 
 Napi::Value getNumThreads(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), onednn::numThreads()); }
@@ -249,8 +256,11 @@ Napi::Value planCacheStats(const Napi::CallbackInfo& info) {
 
 Napi::Value setPlanCacheCapacity(const Napi::CallbackInfo& info) {
   if (!info[0].IsNumber()) throw typeError("capacity must be a number");
-  const int64_t capacity = info[0].As<Napi::Number>().Int64Value();
-  if (capacity < 0) throw rangeError("capacity must be >= 0");
+  const double capacity = info[0].As<Napi::Number>().DoubleValue();
+  constexpr double kMaxSafeInteger = 9007199254740991.0;  // 2^53 - 1
+  if (!(capacity >= 0 && capacity <= kMaxSafeInteger) || capacity != static_cast<double>(static_cast<int64_t>(capacity))) {
+    throw rangeError("capacity must be a safe integer >= 0");
+  }
   PlanCache::shared().setCapacity(static_cast<std::size_t>(capacity));
   return info.Env().Undefined();
 }
