@@ -33,8 +33,8 @@ export class ConvTransposePlan {
   #packed: PackedWeights | undefined;
 
   /** @internal Use the plan functions (`conv2dTransposePlan`, `convTransposePlan`, ...). */
-  constructor(op: string, call: PreparedCall, backend: unknown) {
-    const chosen = selectBackend(backend);
+  constructor(op: string, call: PreparedCall, backend: unknown, backendArgument = 'options.backend') {
+    const chosen = selectBackend(backend, backendArgument);
     this.#op = op;
     this.problem = call.problem;
     this.backend = chosen.name;
@@ -121,7 +121,7 @@ function tfPlan(
   options: Conv2DTransposeOptions | Conv1DTransposeOptions | Conv3DTransposeOptions | undefined,
 ): ConvTransposePlan {
   return withOpName(op, () => {
-    if (options && 'out' in options) throw new TypeError('options.out belongs to a plan\'s run(), not to the plan');
+    if (typeof options === 'object' && options !== null && 'out' in options) throw new TypeError('options.out belongs to a plan\'s run(), not to the plan');
     const { call, options: opts } = prepareTf(rank, new ShapeOnly(inputShape), { filters, outputShape, strides, padding, options });
     return new ConvTransposePlan(op, call, opts.backend);
   });
@@ -166,8 +166,8 @@ export function conv3dTransposePlan(
 /** A plan for ONNX ConvTranspose with a fixed X shape, W and B (see ConvTransposePlan). */
 export function convTransposePlan(xShape: readonly number[], W: TensorLike, B?: TensorLike | null, attrs?: ConvTransposeOptions): ConvTransposePlan {
   return withOpName('convTranspose', () => {
-    if (attrs && 'out' in attrs) throw new TypeError('attrs.out belongs to a plan\'s run(), not to the plan');
+    if (typeof attrs === 'object' && attrs !== null && 'out' in attrs) throw new TypeError('attrs.out belongs to a plan\'s run(), not to the plan');
     const { call, options } = prepareOnnx(new ShapeOnly(xShape), W, B, attrs);
-    return new ConvTransposePlan('convTranspose', call, options.backend);
+    return new ConvTransposePlan('convTranspose', call, options.backend, 'attrs.backend');
   });
 }
