@@ -1,8 +1,18 @@
 #include "async_bridge.h"
 
+#include <atomic>
+#include <exception>
+
 namespace deconv::napi {
 
+namespace {
+std::atomic<int64_t> liveBridges{0};
+}  // namespace
+
+int64_t AsyncBridge::live() { return liveBridges.load(); }
+
 AsyncBridge::AsyncBridge(Napi::Env env) : link_(std::make_shared<Link>()) {
+  ++liveBridges;
   // The finalizer runs on the JS thread just before Node frees the thread-safe function (when the
   // last reference is released, or at environment teardown): from then on it must not be used.
   auto finalizerLink = std::make_unique<std::shared_ptr<Link>>(link_);
@@ -19,6 +29,7 @@ AsyncBridge::AsyncBridge(Napi::Env env) : link_(std::make_shared<Link>()) {
 }
 
 AsyncBridge::~AsyncBridge() {
+  --liveBridges;
   // The last reference is gone (the environment was torn down, or its last call settled after
   // that). Release the thread-safe function unless Node has already freed it.
   std::lock_guard<std::mutex> lock(link_->mutex);
@@ -43,7 +54,14 @@ void AsyncBridge::deliver(Napi::Env env, Napi::Function, AsyncBridge*, Delivery*
   AsyncBridge& bridge = *delivery->bridge;
   if (--bridge.inFlight_ == 0) bridge.tsfn_.Unref(env);
   Napi::HandleScope scope(env);
-  delivery->settle(env);
+  // This runs under no Guarded<> entry point: an exception must not escape into Node (it would
+  // terminate the process). Settling fails only while the environment is terminating (a worker
+  // being terminated), when there is nobody left to tell.
+  try {
+    delivery->settle(env);
+  } catch (const Napi::Error&) {
+  } catch (const std::exception&) {
+  }
 }
 
 namespace {

@@ -15,6 +15,7 @@
 
 #include <napi.h>
 
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -41,6 +42,9 @@ class AsyncBridge : public std::enable_shared_from_this<AsyncBridge> {
   static std::shared_ptr<AsyncBridge> of(Napi::Env env);
   // Creates the environment's bridge (at module init).
   static void install(Napi::Env env);
+  // Bridges alive in the process (one per environment that loaded the addon, until its teardown
+  // and its last call in flight are over): for tests that check workers clean up.
+  static int64_t live();
 
  private:
   // Whether the thread-safe function still exists; shared with its finalizer.

@@ -158,8 +158,17 @@ Napi::Value runAsyncEntry(const Napi::CallbackInfo& info) {
                   });
 }
 
+// Packed plans alive in the process (made by onednnPack, not yet finalized), for tests that check
+// that worker environments free theirs when they exit.
+std::atomic<int64_t> livePackedPlans{0};
+
 // A plan with its weights packed once: what onednnPack returns to JS as an External.
 struct PackedPlan {
+  PackedPlan() { ++livePackedPlans; }
+  ~PackedPlan() { --livePackedPlans; }
+  PackedPlan(const PackedPlan&) = delete;
+  PackedPlan& operator=(const PackedPlan&) = delete;
+
   std::shared_ptr<const DeconvPlan> plan;
   std::shared_ptr<const PackedWeights> weights;
   Problem problem;
@@ -299,6 +308,22 @@ Napi::Value debugAddresses(const Napi::CallbackInfo& info) {
   return result;
 }
 
+// stopComputeQueue(): for the main thread's process 'exit' event (src/backends/native.ts): drops
+// async calls not started and waits for the running one, so that exit() never tears oneDNN down
+// under the compute thread.
+Napi::Value stopComputeQueue(const Napi::CallbackInfo& info) {
+  ComputeQueue::shared().stop();
+  return info.Env().Undefined();
+}
+
+// Native objects alive in the process: packed plans, and per-environment async bridges.
+Napi::Value debugLiveHandles(const Napi::CallbackInfo& info) {
+  Napi::Object result = Napi::Object::New(info.Env());
+  result.Set("packedPlans", static_cast<double>(livePackedPlans.load()));
+  result.Set("bridges", static_cast<double>(AsyncBridge::live()));
+  return result;
+}
+
 }  // namespace
 
 void registerOneDnn(Napi::Env env, Napi::Object exports) {
@@ -318,6 +343,8 @@ void registerOneDnn(Napi::Env env, Napi::Object exports) {
   add("setPlanCacheCapacity", Napi::Function::New(env, Guarded<setPlanCacheCapacity>, "setPlanCacheCapacity"));
   add("clearPlanCache", Napi::Function::New(env, Guarded<clearPlanCache>, "clearPlanCache"));
   add("debugAddresses", Napi::Function::New(env, Guarded<debugAddresses>, "debugAddresses"));
+  add("stopComputeQueue", Napi::Function::New(env, Guarded<stopComputeQueue>, "stopComputeQueue"));
+  add("debugLiveHandles", Napi::Function::New(env, Guarded<debugLiveHandles>, "debugLiveHandles"));
 }
 
 }  // namespace deconv::napi
