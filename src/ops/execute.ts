@@ -63,8 +63,11 @@ export function withEpilogue(
   let alpha = DEFAULT_ALPHA[activation];
   if (options.alpha !== undefined) {
     if (typeof options.alpha !== 'number') throw new TypeError(`${argumentPrefix}.alpha must be a number, but got ${describe(options.alpha)}`);
-    if (!Number.isFinite(options.alpha)) throw new RangeError(`${argumentPrefix}.alpha must be a finite number, but got ${options.alpha}`);
-    alpha = options.alpha;
+    // Kept as the float32 every backend computes with (the reference included), so that all agree.
+    if (!Number.isFinite(Math.fround(options.alpha))) {
+      throw new RangeError(`${argumentPrefix}.alpha must be a finite number within float32's range, but got ${options.alpha}`);
+    }
+    alpha = Math.fround(options.alpha);
   }
   const math = options.math === undefined ? 'float32' : checkEnum(`${argumentPrefix}.math`, options.math, ['float32', 'bf16'] as const);
   return { ...problem, hasBias, activation, activationAlpha: alpha, math };
