@@ -133,6 +133,30 @@ describe.runIf(built)('worker threads and process exit (in a child process)', ()
     }
   });
 
+  it('the addon loaded by workers alone: one leaves with calls in flight, the next loads it again and computes', () => {
+    // Node unloads an addon that no environment holds any more; the addon pins itself instead, since
+    // its compute thread may still be running the calls the worker left behind.
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const r = child(['only-workers'], 60_000);
+      expect(r.signal, r.stderr).toBeNull();
+      expect(r.status, r.stderr).toBe(0);
+      const report = JSON.parse(r.stdout.trim().split('\n').pop()!);
+      expect(report.firstCode).toBe(0);
+      expect(report.secondCode).toBe(0);
+      expect(report.result.worstError).toBeLessThanOrEqual(1);
+      expect(report.result.asyncMismatches).toBe(0);
+    }
+  });
+
+  it('the process ends right after the only worker that used the addon left calls in flight', () => {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const r = child(['only-worker-then-exit'], 60_000);
+      expect(r.signal, r.stderr).toBeNull();
+      expect(r.status, r.stderr).toBe(0);
+      expect(JSON.parse(r.stdout.trim()).code).toBe(0);
+    }
+  });
+
   it.each([0, 2, 15])('process.exit() %i ms after starting 20 async calls neither hangs nor crashes', (delay) => {
     for (let attempt = 0; attempt < 2; attempt++) {
       const r = child(['exit-in-flight', String(delay)], 60_000);

@@ -21,9 +21,9 @@ class ComputeQueue {
   // After stop(), tasks are dropped (destroyed unrun).
   void post(Task task);
 
-  // For process exit: drops the tasks not started yet and waits for the one running, if any, to
-  // finish. Exiting while the compute thread is inside oneDNN would tear down the library's
-  // statics (its JIT code among them) under that thread and crash the process.
+  // For process exit (an atexit handler, see onednn_binding.cc): drops the tasks not started yet
+  // and waits for the one running, if any, to finish. Exiting while the compute thread is inside
+  // oneDNN would tear down the library's statics under that thread and crash the process.
   void stop();
 
   // The process-wide queue (its thread starts with the first task and lives until exit).

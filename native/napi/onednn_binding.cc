@@ -7,8 +7,10 @@
 #if defined(DECONV_WITH_ONEDNN)
 
 #include <atomic>
+#include <cstdlib>
 #include <cstring>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -96,8 +98,26 @@ Napi::Value outputArray(Napi::Env env, UninitializedVector<float>&& output) {
   return Napi::Float32Array::New(env, bytes / sizeof(float), buffer, 0);
 }
 
+// Process exit with async calls in flight: exit() destroys oneDNN's process-wide state, and must
+// not do so under the compute thread. Before the first async call, oneDNN's lazily made state is
+// created (warmUpLibrary) and then an atexit handler registered, which therefore runs before that
+// state's destructors: it drops the queued calls and waits for the running one. Registered by
+// whichever environment (main thread or worker) makes the first async call.
+void stopComputeQueueAtExit() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    onednn::warmUpLibrary();
+    std::atexit([] { ComputeQueue::shared().stop(); });
+  });
+}
+
 // Runs `compute` on the compute thread and settles the returned promise with its output.
 Napi::Value runAsync(Napi::Env env, int64_t outputElements, std::function<void(float*)> compute) {
+  try {
+    stopComputeQueueAtExit();
+  } catch (const dnnl::error& e) {
+    throw Error(ErrorKind::Error, std::string("oneDNN failed to initialize: ") + e.what());
+  }
   auto deferred = std::make_shared<Napi::Promise::Deferred>(env);
   std::shared_ptr<AsyncBridge> bridge = AsyncBridge::of(env);
   bridge->begin(env);
@@ -308,14 +328,6 @@ Napi::Value debugAddresses(const Napi::CallbackInfo& info) {
   return result;
 }
 
-// stopComputeQueue(): for the main thread's process 'exit' event (src/backends/native.ts): drops
-// async calls not started and waits for the running one, so that exit() never tears oneDNN down
-// under the compute thread.
-Napi::Value stopComputeQueue(const Napi::CallbackInfo& info) {
-  ComputeQueue::shared().stop();
-  return info.Env().Undefined();
-}
-
 // Native objects alive in the process: packed plans, and per-environment async bridges.
 Napi::Value debugLiveHandles(const Napi::CallbackInfo& info) {
   Napi::Object result = Napi::Object::New(info.Env());
@@ -343,7 +355,6 @@ void registerOneDnn(Napi::Env env, Napi::Object exports) {
   add("setPlanCacheCapacity", Napi::Function::New(env, Guarded<setPlanCacheCapacity>, "setPlanCacheCapacity"));
   add("clearPlanCache", Napi::Function::New(env, Guarded<clearPlanCache>, "clearPlanCache"));
   add("debugAddresses", Napi::Function::New(env, Guarded<debugAddresses>, "debugAddresses"));
-  add("stopComputeQueue", Napi::Function::New(env, Guarded<stopComputeQueue>, "stopComputeQueue"));
   add("debugLiveHandles", Napi::Function::New(env, Guarded<debugLiveHandles>, "debugLiveHandles"));
 }
 

@@ -3,7 +3,6 @@
  * native backend is optional at build time and says at run time whether it can be used and why.
  */
 import { availableParallelism } from 'node:os';
-import { isMainThread } from 'node:worker_threads';
 import { loadAddon } from './addon-loader.cjs';
 import type { ConvTransposeProblem } from '../problem/index.js';
 
@@ -38,8 +37,6 @@ export interface Addon {
   debugAddresses?(array?: Float32Array): { array?: bigint; lastInput: bigint; lastOutput: bigint };
   /** Native objects alive in the process: packed plans not yet freed, per-environment async bridges. */
   debugLiveHandles?(): { packedPlans: number; bridges: number };
-  /** Drops async calls not started and waits for the running one (at process exit). */
-  stopComputeQueue?(): void;
 }
 
 export interface NativeState {
@@ -60,10 +57,6 @@ export function nativeAddon(): NativeState {
     try {
       const addon = load.addon as Addon;
       cached = { addon, info: addon.buildInfo() };
-      // process.exit() with async calls in flight: let the call on the compute thread finish (and
-      // drop the queued ones) before exit() tears down oneDNN's statics under it. Only the main
-      // thread exits the process; a worker's own calls are dropped with its environment.
-      if (isMainThread && addon.stopComputeQueue) process.on('exit', () => addon.stopComputeQueue!());
       // oneDNN uses every core the process may use unless OMP_NUM_THREADS says otherwise.
       if (addon.setNumThreads && !process.env.OMP_NUM_THREADS) addon.setNumThreads(availableParallelism());
     } catch (error) {
