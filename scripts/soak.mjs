@@ -17,13 +17,19 @@ import { spawnSync } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 
+// Both processes end by returning from their work (exitCode, not process.exit()), so that Node
+// tears V8 down and LeakSanitizer (npm run sanitize) sees only what is really left.
 if (process.env.DECONV_SOAK_CHILD !== '1') {
   const r = spawnSync(process.execPath, ['--expose-gc', '--max-semi-space-size=1', fileURLToPath(import.meta.url), ...process.argv.slice(2)], {
     stdio: 'inherit',
     env: { ...process.env, DECONV_SOAK_CHILD: '1', MALLOC_ARENA_MAX: '2' },
   });
-  process.exit(r.status ?? 1);
+  process.exitCode = r.status ?? 1;
+} else {
+  await soak();
 }
+
+async function soak() {
 
 const calls = Number(process.argv[2] ?? 10_000);
 const warmup = Number(process.argv[3] ?? 10_000);
@@ -156,8 +162,13 @@ const report = {
 };
 console.log(JSON.stringify(report, null, 2));
 const handlesLeft = after.live !== null && after.live.packedPlans !== 0;
+// Under AddressSanitizer (npm run sanitize) freed memory sits in its quarantine, so resident memory
+// says nothing there: only the handles are checked, LeakSanitizer does the rest.
+if (process.env.DECONV_SOAK_LEAKS_ONLY === '1') growth = 0;
 if (growth >= 0.01 || handlesLeft) {
   console.error(`soak: FAILED (${growth >= 0.01 ? `resident memory grew by ${(growth * 100).toFixed(2)} %` : 'packed plans were left alive'})`);
-  process.exit(1);
+  process.exitCode = 1;
+  return;
 }
 console.log(`soak: passed: ${measured} calls after ${warmup} of warm-up, resident memory ${growth >= 0 ? 'grew' : 'shrank'} by ${Math.abs(growth * 100).toFixed(3)} % (limit 1 %)`);
+}
