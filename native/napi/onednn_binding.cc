@@ -37,6 +37,10 @@ using onednn::PlanCache;
 std::atomic<const void*> lastInput{nullptr};
 std::atomic<const void*> lastOutput{nullptr};
 
+// Packed plans alive in the process (made by onednnPack, not yet finalized), for tests that check
+// that worker environments free theirs when they exit.
+std::atomic<int64_t> livePackedPlans{0};
+
 // A Float32Array argument of exactly `expected` elements; null/undefined allowed when optional.
 const float* floatData(const Napi::Value& value, const char* name, int64_t expected, bool optional = false) {
   if (optional && (value.IsNull() || value.IsUndefined())) return nullptr;
@@ -177,10 +181,6 @@ Napi::Value runAsyncEntry(const Napi::CallbackInfo& info) {
                     plan->execute(x.data(), w.data(), bias.empty() ? nullptr : bias.data(), y);
                   });
 }
-
-// Packed plans alive in the process (made by onednnPack, not yet finalized), for tests that check
-// that worker environments free theirs when they exit.
-std::atomic<int64_t> livePackedPlans{0};
 
 // A plan with its weights packed once: what onednnPack returns to JS as an External.
 struct PackedPlan {

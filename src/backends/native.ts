@@ -21,6 +21,8 @@ export type OneDnnPackedHandle = { readonly __brand: 'OneDnnPacked' };
 export interface Addon {
   buildInfo(): AddonBuildInfo;
   checkProblem(problem: ConvTransposeProblem | Float64Array): true;
+  /** Native objects alive in the process: packed plans not yet freed, per-environment async bridges. */
+  debugLiveHandles?(): { packedPlans: number; bridges: number };
   onednnInfo?(): { version: string; isa: string; bf16: boolean; threads: number };
   onednnRun?(p: Float64Array, math: string, x: Float32Array, w: Float32Array, bias: Float32Array | null, y: Float32Array): void;
   onednnRunAsync?(p: Float64Array, math: string, x: Float32Array, w: Float32Array, bias: Float32Array | null): Promise<Float32Array>;
@@ -35,8 +37,6 @@ export interface Addon {
   setPlanCacheCapacity?(capacity: number): void;
   clearPlanCache?(): void;
   debugAddresses?(array?: Float32Array): { array?: bigint; lastInput: bigint; lastOutput: bigint };
-  /** Native objects alive in the process: packed plans not yet freed, per-environment async bridges. */
-  debugLiveHandles?(): { packedPlans: number; bridges: number };
 }
 
 export interface NativeState {

@@ -3,8 +3,9 @@
  * activation and the `out` tensor against the problem, pick the backend, run it, and hand back
  * the output tensor. Sync, async and planned calls all go through here.
  */
+import { checkBackendChoice } from '../backends/registry.js';
 import { activate, DEFAULT_ALPHA } from '../activation.js';
-import { selectBackend, type Backend, type BackendChoice } from '../backends/registry.js';
+import { selectBackend, type BackendChoice } from '../backends/registry.js';
 import { describe } from '../errors.js';
 import {
   checkEnum,
@@ -70,6 +71,9 @@ export function withEpilogue(
     alpha = Math.fround(options.alpha);
   }
   const math = options.math === undefined ? 'float32' : checkEnum(`${argumentPrefix}.math`, options.math, ['float32', 'bf16'] as const);
+  // A backend option that names no backend is refused here, with the op's other argument checks
+  // (sync or async, under the op's name); availability is decided when the call runs.
+  checkBackendChoice(options.backend, `${argumentPrefix}.backend`);
   return { ...problem, hasBias, activation, activationAlpha: alpha, math };
 }
 
@@ -142,20 +146,18 @@ export function fillDegenerate(p: ConvTransposeProblem, bias: Float32Array | und
   }
 }
 
-/** Runs a prepared call synchronously on the chosen backend (`backend`: the caller's option). */
-export function execute(call: PreparedCall, backend: unknown, backendArgument = 'options.backend'): Tensor {
-  const chosen = selectBackend(backend, backendArgument);
+/** Runs a prepared call synchronously on the chosen backend. */
+export function execute(call: PreparedCall, backend: unknown): Tensor {
+  const chosen = selectBackend(backend);
   const out = call.out ?? new Float32Array(elements(call.problem.outputShape));
   if (degenerate(call.problem)) fillDegenerate(call.problem, call.bias?.data, out);
   else chosen.convTranspose(call.problem, call.input.data, call.filters.data, call.bias?.data, out);
   return new Tensor(call.problem.outputShape, out);
 }
 
-/**
- * Runs a prepared call asynchronously: off the JS thread on the native backends. The backend is
- * chosen (and a bad choice refused) by the caller, inside its op-named checks.
- */
-export async function executeAsync(call: PreparedCall, chosen: Backend): Promise<Tensor> {
+/** Runs a prepared call asynchronously: off the JS thread on the native backends. */
+export async function executeAsync(call: PreparedCall, backend: unknown): Promise<Tensor> {
+  const chosen = selectBackend(backend);
   let result: Float32Array;
   if (degenerate(call.problem)) {
     result = call.out ?? new Float32Array(elements(call.problem.outputShape));

@@ -1,6 +1,5 @@
 /** ONNX ConvTranspose (opset 11 and later), with an async twin. */
 import { checkOptions, normalizeOnnxCall, ONNX_ATTRIBUTES, ONNX_SNAKE_CASE, type ConvTransposeAttributes } from '../problem/index.js';
-import { selectBackend } from '../backends/registry.js';
 import type { Tensor, TensorLike } from '../tensor.js';
 import { EXECUTION_KEYS, execute, executeAsync, prepare, withOpName, type ExecutionOptions, type PreparedCall } from './execute.js';
 
@@ -26,15 +25,12 @@ export function prepareOnnx(X: unknown, W: unknown, B: unknown, attrs: unknown):
 export function convTranspose(X: TensorLike, W: TensorLike, B?: TensorLike | null, attrs?: ConvTransposeOptions): Tensor {
   return withOpName('convTranspose', () => {
     const { call, options } = prepareOnnx(X, W, B, attrs);
-    return execute(call, options.backend, 'attrs.backend');
+    return execute(call, options.backend);
   });
 }
 
 /** convTranspose off the JS thread (native backends); inputs are snapshotted at the call. */
 export async function convTransposeAsync(X: TensorLike, W: TensorLike, B?: TensorLike | null, attrs?: ConvTransposeOptions): Promise<Tensor> {
-  const { call, backend } = withOpName('convTranspose', () => {
-    const prepared = prepareOnnx(X, W, B, attrs);
-    return { call: prepared.call, backend: selectBackend(prepared.options.backend, 'attrs.backend') };
-  });
-  return executeAsync(call, backend);
+  const { call, options } = withOpName('convTranspose', () => prepareOnnx(X, W, B, attrs));
+  return executeAsync(call, options.backend);
 }

@@ -33,8 +33,8 @@ export class ConvTransposePlan {
   #packed: PackedWeights | undefined;
 
   /** @internal Use the plan functions (`conv2dTransposePlan`, `convTransposePlan`, ...). */
-  constructor(op: string, call: PreparedCall, backend: unknown, backendArgument = 'options.backend') {
-    const chosen = selectBackend(backend, backendArgument);
+  constructor(op: string, call: PreparedCall, backend: unknown) {
+    const chosen = selectBackend(backend);
     this.#op = op;
     this.problem = call.problem;
     this.backend = chosen.name;
@@ -168,6 +168,6 @@ export function convTransposePlan(xShape: readonly number[], W: TensorLike, B?: 
   return withOpName('convTranspose', () => {
     if (typeof attrs === 'object' && attrs !== null && 'out' in attrs) throw new TypeError('attrs.out belongs to a plan\'s run(), not to the plan');
     const { call, options } = prepareOnnx(new ShapeOnly(xShape), W, B, attrs);
-    return new ConvTransposePlan('convTranspose', call, options.backend, 'attrs.backend');
+    return new ConvTransposePlan('convTranspose', call, options.backend);
   });
 }

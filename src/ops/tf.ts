@@ -3,7 +3,6 @@
  * TensorFlow's rules for what they accept; each with an async twin.
  */
 import { checkOptions, normalizeTfCall, type TfDataFormat1D, type TfDataFormat2D, type TfDataFormat3D, type TfPadding } from '../problem/index.js';
-import { selectBackend } from '../backends/registry.js';
 import type { Tensor, TensorLike } from '../tensor.js';
 import { EXECUTION_KEYS, execute, executeAsync, prepare, withOpName, type ExecutionOptions, type PreparedCall } from './execute.js';
 
@@ -59,11 +58,8 @@ function run(op: string, rank: 1 | 2 | 3, input: TensorLike, args: TfArguments):
 }
 
 async function runAsync(op: string, rank: 1 | 2 | 3, input: TensorLike, args: TfArguments): Promise<Tensor> {
-  const { call, backend } = withOpName(op, () => {
-    const prepared = prepareTf(rank, input, args);
-    return { call: prepared.call, backend: selectBackend(prepared.options.backend) };
-  });
-  return executeAsync(call, backend);
+  const { call, options } = withOpName(op, () => prepareTf(rank, input, args));
+  return executeAsync(call, options.backend);
 }
 
 /**
