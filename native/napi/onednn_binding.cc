@@ -7,6 +7,9 @@
 #if defined(DECONV_WITH_ONEDNN)
 
 #include <atomic>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 #include <cstdlib>
 #include <cstring>
 #include <memory>
@@ -336,6 +339,17 @@ Napi::Value debugLiveHandles(const Napi::CallbackInfo& info) {
   return result;
 }
 
+// debugTrimMemory(): hands the C allocator's free memory back to the system (glibc's
+// malloc_trim), so that a soak's resident-memory figure counts memory in use, not freed memory the
+// allocator keeps. Returns whether anything was released (false where there is no malloc_trim).
+Napi::Value debugTrimMemory(const Napi::CallbackInfo& info) {
+#if defined(__GLIBC__)
+  return Napi::Boolean::New(info.Env(), malloc_trim(0) != 0);
+#else
+  return Napi::Boolean::New(info.Env(), false);
+#endif
+}
+
 }  // namespace
 
 void registerOneDnn(Napi::Env env, Napi::Object exports) {
@@ -356,6 +370,7 @@ void registerOneDnn(Napi::Env env, Napi::Object exports) {
   add("clearPlanCache", Napi::Function::New(env, Guarded<clearPlanCache>, "clearPlanCache"));
   add("debugAddresses", Napi::Function::New(env, Guarded<debugAddresses>, "debugAddresses"));
   add("debugLiveHandles", Napi::Function::New(env, Guarded<debugLiveHandles>, "debugLiveHandles"));
+  add("debugTrimMemory", Napi::Function::New(env, Guarded<debugTrimMemory>, "debugTrimMemory"));
 }
 
 }  // namespace deconv::napi
