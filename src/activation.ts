@@ -17,9 +17,11 @@ export function activate(activation: Activation, alpha: number, v: number): numb
     case 'none':
       return v;
     case 'relu':
+      // max(v, 0) in IEEE maxNum's sense: NaN gives 0, as oneDNN's kernels compute it.
       return v > 0 ? v : 0;
     case 'leakyRelu':
-      return v > 0 ? v : v * alpha;
+      // A slope of 0 is relu (NaN and −∞ give 0, not NaN · 0); otherwise NaN stays NaN.
+      return v > 0 ? v : alpha === 0 ? 0 : v * alpha;
     case 'sigmoid':
       return 1 / (1 + Math.exp(-v));
     case 'tanh':

@@ -2,14 +2,18 @@
 import { nativeAddon } from './backends/native.js';
 import { rangeError, typeError } from './errors.js';
 
+/** The most threads setNumThreads accepts: far above any core count, low enough for OpenMP to start. */
+export const MAX_THREADS = 1024;
+
 /**
  * Threads each native (oneDNN) call uses. Defaults to the cores this process may use
  * (`os.availableParallelism()`), or OMP_NUM_THREADS when set. Async calls run one after another,
  * each on all of these threads, so concurrent calls never oversubscribe the cores.
  */
 export function setNumThreads(threads: number): void {
-  if (typeof threads !== 'number') throw typeError('threads', 'an integer ≥ 1', threads);
-  if (!Number.isInteger(threads) || threads < 1) throw rangeError('threads', 'an integer ≥ 1', threads);
+  const expected = `an integer from 1 to ${MAX_THREADS}`;
+  if (typeof threads !== 'number') throw typeError('threads', expected, threads);
+  if (!Number.isInteger(threads) || threads < 1 || threads > MAX_THREADS) throw rangeError('threads', expected, threads);
   const addon = nativeAddon().addon;
   if (addon?.setNumThreads && !addon.setNumThreads(threads)) {
     throw new Error('setNumThreads: this oneDNN build has no thread-count control (it is not an OpenMP build)');
@@ -28,7 +32,7 @@ export function planCacheStats(): { size: number; capacity: number; hits: number
 
 /** Bounds the native plan cache (least recently used plans are dropped first). */
 export function setPlanCacheCapacity(capacity: number): void {
-  if (typeof capacity !== 'number') throw typeError('capacity', 'an integer ≥ 0', capacity);
-  if (!Number.isInteger(capacity) || capacity < 0) throw rangeError('capacity', 'an integer ≥ 0', capacity);
+  if (typeof capacity !== 'number') throw typeError('capacity', 'a safe integer ≥ 0', capacity);
+  if (!Number.isSafeInteger(capacity) || capacity < 0) throw rangeError('capacity', 'a safe integer ≥ 0', capacity);
   nativeAddon().addon?.setPlanCacheCapacity?.(capacity);
 }

@@ -45,5 +45,9 @@ export class Tensor implements TensorLike {
 
 /** Makes a Tensor from data and a shape; a plain number array is converted to a Float32Array. */
 export function tensor(data: Float32Array | readonly number[], shape: readonly number[]): Tensor {
-  return new Tensor(shape, data instanceof Float32Array ? data : Float32Array.from(data));
+  if (data instanceof Float32Array) return new Tensor(shape, data);
+  if (!Array.isArray(data)) throw typeError('data', 'a Float32Array or an array of numbers', data);
+  const bad = data.findIndex((v) => typeof v !== 'number');
+  if (bad >= 0) throw typeError(`data[${bad}]`, 'a number', data[bad]);
+  return new Tensor(shape, Float32Array.from(data));
 }

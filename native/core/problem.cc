@@ -2,6 +2,7 @@
 #include "problem.h"
 
 #include <string>
+#include <utility>
 
 #include "checked_math.h"
 #include "error.h"
@@ -18,6 +19,16 @@ void requireAtLeast(int64_t value, int64_t minimum, const std::string& name) {
   if (value < minimum) {
     throw rangeError(name + " must be >= " + std::to_string(minimum) + " (got " +
                      std::to_string(value) + ")");
+  }
+}
+
+// Sizes, strides, dilations, pads and element counts are at most 2^31 − 1, as the front ends
+// (src/problem/checks.ts) hold them: backends index with 32-bit integers (oneDNN's kernels, cuDNN).
+constexpr int64_t kMaxExtent = 2147483647;
+
+void requireAtMost(int64_t value, int64_t maximum, const std::string& name) {
+  if (value > maximum) {
+    throw rangeError(name + " must be <= " + std::to_string(maximum) + " (got " + std::to_string(value) + ")");
   }
 }
 
@@ -74,6 +85,11 @@ void Problem::validate() const {
     requireAtLeast(kernel[i], 1, field("kernel", i));
     requireAtLeast(strides[i], 1, field("strides", i));
     requireAtLeast(dilations[i], 1, field("dilations", i));
+    const std::pair<int64_t, const char*> extents[] = {
+        {inSpatial[i], "inSpatial"}, {outSpatial[i], "outSpatial"}, {kernel[i], "kernel"}, {strides[i], "strides"}, {dilations[i], "dilations"}};
+    for (const auto& [value, name] : extents) requireAtMost(value, kMaxExtent, field(name, i));
+    requireAtMost(padsBegin[i] < 0 ? -padsBegin[i] : padsBegin[i], kMaxExtent, "|" + field("padsBegin", i) + "|");
+    requireAtMost(padsEnd[i] < 0 ? -padsEnd[i] : padsEnd[i], kMaxExtent, "|" + field("padsEnd", i) + "|");
 
     const int64_t full = fullOutputSize(i);
     const int64_t expected =
@@ -86,10 +102,13 @@ void Problem::validate() const {
   }
 
   // Make the element counts fail here, at validation, rather than later in
-  // whichever backend first asks for them.
-  inputElements();
-  outputElements();
-  filterElements();
+  // whichever backend first asks for them; and hold them to the front ends' limit.
+  requireAtMost(inputElements(), kMaxExtent, "the input element count");
+  requireAtMost(outputElements(), kMaxExtent, "the output element count");
+  requireAtMost(filterElements(), kMaxExtent, "the filter element count");
+  requireAtMost(batch, kMaxExtent, "problem.batch");
+  requireAtMost(inChannels, kMaxExtent, "problem.inChannels");
+  requireAtMost(outChannels, kMaxExtent, "problem.outChannels");
 }
 
 int64_t Problem::fullOutputSize(int dim) const {

@@ -69,7 +69,8 @@ struct Problem {
 
   // Checks that the fields describe one well-defined computation: counts are
   // positive, groups divide both channel counts, and each outSpatial[i] equals
-  // fullOutputSize(i) - padsBegin[i] - padsEnd[i]. Throws deconv::Error
+  // fullOutputSize(i) - padsBegin[i] - padsEnd[i], and sizes, strides, dilations, pads and element
+  // counts are at most 2^31 - 1 (the front ends' limit). Throws deconv::Error
   // (RangeError) naming the first inconsistent field. Op-specific limits (such
   // as ONNX's output_padding < stride) are the front ends' business.
   void validate() const;

@@ -11,6 +11,12 @@
 // escape into Node.
 #include <napi.h>
 
+#if defined(__unix__) || defined(__APPLE__)
+#include <dlfcn.h>
+#endif
+
+#include <mutex>
+
 #include "build_info.h"
 #include "guard.h"
 #include "problem_from_js.h"
@@ -34,9 +40,28 @@ Napi::Value checkProblem(const Napi::CallbackInfo& info) {
   return Napi::Boolean::New(info.Env(), true);
 }
 
+// Keeps this library loaded until the process ends. Node dlclose()s an addon when the last
+// environment that loaded it goes away (a worker that loaded it alone exits), but the addon owns
+// process-wide state that must outlive every environment: the compute thread (which may still be
+// running a call for the worker that left), the plan cache, oneDNN and its OpenMP threads.
+// Unloading them under that thread crashed the process. RTLD_NODELETE on our own path pins it.
+void pinThisLibrary() {
+#if defined(__unix__) || defined(__APPLE__)
+  static std::once_flag once;
+  std::call_once(once, [] {
+    Dl_info self{};
+    if (dladdr(reinterpret_cast<void*>(&pinThisLibrary), &self) != 0 && self.dli_fname != nullptr) {
+      // The handle is deliberately never closed: it is the reference that keeps the library.
+      dlopen(self.dli_fname, RTLD_NOW | RTLD_NODELETE);
+    }
+  });
+#endif
+}
+
 }  // namespace
 
 Napi::Object init(Napi::Env env, Napi::Object exports) {
+  pinThisLibrary();
   exports.Set("buildInfo", Napi::Function::New(env, Guarded<buildInfo>, "buildInfo"));
   exports.Set("checkProblem", Napi::Function::New(env, Guarded<checkProblem>, "checkProblem"));
 #if defined(DECONV_WITH_ONEDNN)

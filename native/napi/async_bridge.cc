@@ -1,16 +1,39 @@
 #include "async_bridge.h"
 
+#include <atomic>
+#include <exception>
+
 namespace deconv::napi {
 
-AsyncBridge::AsyncBridge(Napi::Env env) {
-  tsfn_ = Tsfn::New(env, "deconv.compute", 0, 1, this);
+namespace {
+std::atomic<int64_t> liveBridges{0};
+}  // namespace
+
+int64_t AsyncBridge::live() { return liveBridges.load(); }
+
+AsyncBridge::AsyncBridge(Napi::Env env) : link_(std::make_shared<Link>()) {
+  ++liveBridges;
+  // The finalizer runs on the JS thread just before Node frees the thread-safe function (when the
+  // last reference is released, or at environment teardown): from then on it must not be used.
+  auto finalizerLink = std::make_unique<std::shared_ptr<Link>>(link_);
+  tsfn_ = Tsfn::New(
+      env, "deconv.compute", 0, 1, this,
+      [](Napi::Env, std::shared_ptr<Link>* raw, AsyncBridge*) {
+        std::unique_ptr<std::shared_ptr<Link>> link(raw);
+        std::lock_guard<std::mutex> lock((*link)->mutex);
+        (*link)->open = false;
+      },
+      finalizerLink.get());
+  finalizerLink.release();  // the finalizer owns it now
   tsfn_.Unref(env);
 }
 
 AsyncBridge::~AsyncBridge() {
+  --liveBridges;
   // The last reference is gone (the environment was torn down, or its last call settled after
-  // that): let Node free the thread-safe function.
-  tsfn_.Release();
+  // that). Release the thread-safe function unless Node has already freed it.
+  std::lock_guard<std::mutex> lock(link_->mutex);
+  if (link_->open) tsfn_.Release();
 }
 
 void AsyncBridge::begin(Napi::Env env) {
@@ -18,16 +41,27 @@ void AsyncBridge::begin(Napi::Env env) {
 }
 
 void AsyncBridge::finish(Settle settle) {
-  auto owned = std::make_unique<Settle>(std::move(settle));
-  if (tsfn_.BlockingCall(owned.get()) == napi_ok) owned.release();  // deliver() now owns it
+  auto delivery = std::make_unique<Delivery>(Delivery{shared_from_this(), std::move(settle)});
+  std::lock_guard<std::mutex> lock(link_->mutex);
+  if (!link_->open) return;  // the environment is gone: nobody to settle for
+  // The queue is unbounded, so this never blocks (and never waits on the JS thread under the lock).
+  if (tsfn_.BlockingCall(delivery.get()) == napi_ok) delivery.release();  // deliver() owns it now
 }
 
-void AsyncBridge::deliver(Napi::Env env, Napi::Function, AsyncBridge* bridge, Settle* raw) {
-  std::unique_ptr<Settle> settle(raw);
+void AsyncBridge::deliver(Napi::Env env, Napi::Function, AsyncBridge*, Delivery* raw) {
+  std::unique_ptr<Delivery> delivery(raw);
   if (env == nullptr) return;  // the environment is shutting down
-  if (--bridge->inFlight_ == 0) bridge->tsfn_.Unref(env);
+  AsyncBridge& bridge = *delivery->bridge;
+  if (--bridge.inFlight_ == 0) bridge.tsfn_.Unref(env);
   Napi::HandleScope scope(env);
-  (*settle)(env);
+  // This runs under no Guarded<> entry point: an exception must not escape into Node (it would
+  // terminate the process). Settling fails only while the environment is terminating (a worker
+  // being terminated), when there is nobody left to tell.
+  try {
+    delivery->settle(env);
+  } catch (const Napi::Error&) {
+  } catch (const std::exception&) {
+  }
 }
 
 namespace {

@@ -18,7 +18,13 @@ class ComputeQueue {
   using Task = std::function<void()>;
 
   // Runs `task` on the compute thread after every task posted before it. Tasks must not throw.
+  // After stop(), tasks are dropped (destroyed unrun).
   void post(Task task);
+
+  // For process exit (an atexit handler, see onednn_binding.cc): drops the tasks not started yet
+  // and waits for the one running, if any, to finish. Exiting while the compute thread is inside
+  // oneDNN would tear down the library's statics under that thread and crash the process.
+  void stop();
 
   // The process-wide queue (its thread starts with the first task and lives until exit).
   static ComputeQueue& shared();
@@ -28,7 +34,10 @@ class ComputeQueue {
 
   std::mutex mutex_;
   std::condition_variable ready_;
+  std::condition_variable idle_;
   std::deque<Task> tasks_;
+  bool running_ = false;
+  bool stopped_ = false;
   std::thread worker_;
 };
 

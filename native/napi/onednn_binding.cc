@@ -7,8 +7,13 @@
 #if defined(DECONV_WITH_ONEDNN)
 
 #include <atomic>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
+#include <cstdlib>
 #include <cstring>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -36,6 +41,10 @@ using onednn::PlanCache;
 // The pointers the last sync call computed from, for tests that prove nothing was copied.
 std::atomic<const void*> lastInput{nullptr};
 std::atomic<const void*> lastOutput{nullptr};
+
+// Packed plans alive in the process (made by onednnPack, not yet finalized), for tests that check
+// that worker environments free theirs when they exit.
+std::atomic<int64_t> livePackedPlans{0};
 
 // A Float32Array argument of exactly `expected` elements; null/undefined allowed when optional.
 const float* floatData(const Napi::Value& value, const char* name, int64_t expected, bool optional = false) {
@@ -98,8 +107,26 @@ Napi::Value outputArray(Napi::Env env, UninitializedVector<float>&& output) {
   return Napi::Float32Array::New(env, bytes / sizeof(float), buffer, 0);
 }
 
+// Process exit with async calls in flight: exit() destroys oneDNN's process-wide state, and must
+// not do so under the compute thread. Before the first async call, oneDNN's lazily made state is
+// created (warmUpLibrary) and then an atexit handler registered, which therefore runs before that
+// state's destructors: it drops the queued calls and waits for the running one. Registered by
+// whichever environment (main thread or worker) makes the first async call.
+void stopComputeQueueAtExit() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    onednn::warmUpLibrary();
+    std::atexit([] { ComputeQueue::shared().stop(); });
+  });
+}
+
 // Runs `compute` on the compute thread and settles the returned promise with its output.
 Napi::Value runAsync(Napi::Env env, int64_t outputElements, std::function<void(float*)> compute) {
+  try {
+    stopComputeQueueAtExit();
+  } catch (const dnnl::error& e) {
+    throw Error(ErrorKind::Error, std::string("oneDNN failed to initialize: ") + e.what());
+  }
   auto deferred = std::make_shared<Napi::Promise::Deferred>(env);
   std::shared_ptr<AsyncBridge> bridge = AsyncBridge::of(env);
   bridge->begin(env);
@@ -207,6 +234,11 @@ Napi::Value describeBackward(const Napi::CallbackInfo& info) {
 
 // A plan with its weights packed once: what onednnPack returns to JS as an External.
 struct PackedPlan {
+  PackedPlan() { ++livePackedPlans; }
+  ~PackedPlan() { --livePackedPlans; }
+  PackedPlan(const PackedPlan&) = delete;
+  PackedPlan& operator=(const PackedPlan&) = delete;
+
   std::shared_ptr<const DeconvPlan> plan;
   std::shared_ptr<const PackedWeights> weights;
   Problem problem;
@@ -275,11 +307,18 @@ Napi::Value runPackedAsync(const Napi::CallbackInfo& info) {
                   });
 }
 
+// The most threads one call may be given (src/runtime.ts checks the same bound with a better
+// message): far above any core count, and low enough that OpenMP can actually start them.
+constexpr double kMaxThreads = 1024;
+
 Napi::Value setNumThreads(const Napi::CallbackInfo& info) {
   if (!info[0].IsNumber()) throw typeError("threads must be a number");
-  const int threads = info[0].As<Napi::Number>().Int32Value();
-  if (threads < 1) throw rangeError("threads must be at least 1");
-  return Napi::Boolean::New(info.Env(), onednn::setNumThreads(threads));
+  const double threads = info[0].As<Napi::Number>().DoubleValue();
+  // Checked as a double: Int32Value() would wrap 2**32 + 4 round to 4 and NaN to 0.
+  if (!(threads >= 1 && threads <= kMaxThreads) || threads != static_cast<double>(static_cast<int>(threads))) {
+    throw rangeError("threads must be an integer from 1 to 1024");
+  }
+  return Napi::Boolean::New(info.Env(), onednn::setNumThreads(static_cast<int>(threads)));
 }
 
 Napi::Value getNumThreads(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), onednn::numThreads()); }
@@ -296,8 +335,11 @@ Napi::Value planCacheStats(const Napi::CallbackInfo& info) {
 
 Napi::Value setPlanCacheCapacity(const Napi::CallbackInfo& info) {
   if (!info[0].IsNumber()) throw typeError("capacity must be a number");
-  const int64_t capacity = info[0].As<Napi::Number>().Int64Value();
-  if (capacity < 0) throw rangeError("capacity must be >= 0");
+  const double capacity = info[0].As<Napi::Number>().DoubleValue();
+  constexpr double kMaxSafeInteger = 9007199254740991.0;  // 2^53 - 1
+  if (!(capacity >= 0 && capacity <= kMaxSafeInteger) || capacity != static_cast<double>(static_cast<int64_t>(capacity))) {
+    throw rangeError("capacity must be a safe integer >= 0");
+  }
   PlanCache::shared().setCapacity(static_cast<std::size_t>(capacity));
   BackwardPlanCache::shared().setCapacity(static_cast<std::size_t>(capacity));
   return info.Env().Undefined();
@@ -338,6 +380,25 @@ Napi::Value debugAddresses(const Napi::CallbackInfo& info) {
   return result;
 }
 
+// Native objects alive in the process: packed plans, and per-environment async bridges.
+Napi::Value debugLiveHandles(const Napi::CallbackInfo& info) {
+  Napi::Object result = Napi::Object::New(info.Env());
+  result.Set("packedPlans", static_cast<double>(livePackedPlans.load()));
+  result.Set("bridges", static_cast<double>(AsyncBridge::live()));
+  return result;
+}
+
+// debugTrimMemory(): hands the C allocator's free memory back to the system (glibc's
+// malloc_trim), so that a soak's resident-memory figure counts memory in use, not freed memory the
+// allocator keeps. Returns whether anything was released (false where there is no malloc_trim).
+Napi::Value debugTrimMemory(const Napi::CallbackInfo& info) {
+#if defined(__GLIBC__)
+  return Napi::Boolean::New(info.Env(), malloc_trim(0) != 0);
+#else
+  return Napi::Boolean::New(info.Env(), false);
+#endif
+}
+
 }  // namespace
 
 void registerOneDnn(Napi::Env env, Napi::Object exports) {
@@ -360,6 +421,8 @@ void registerOneDnn(Napi::Env env, Napi::Object exports) {
   add("setPlanCacheCapacity", Napi::Function::New(env, Guarded<setPlanCacheCapacity>, "setPlanCacheCapacity"));
   add("clearPlanCache", Napi::Function::New(env, Guarded<clearPlanCache>, "clearPlanCache"));
   add("debugAddresses", Napi::Function::New(env, Guarded<debugAddresses>, "debugAddresses"));
+  add("debugLiveHandles", Napi::Function::New(env, Guarded<debugLiveHandles>, "debugLiveHandles"));
+  add("debugTrimMemory", Napi::Function::New(env, Guarded<debugTrimMemory>, "debugTrimMemory"));
 }
 
 }  // namespace deconv::napi

@@ -76,6 +76,34 @@ void applyThreadCount() {
   }
 }
 
+void warmUpLibrary() {
+  using dims = dnnl::memory::dims;
+  using dt = dnnl::memory::data_type;
+  using tag = dnnl::memory::format_tag;
+  const dnnl::engine& engine = cpuEngine();
+  dnnl::stream& stream = threadStream();
+  float x[4] = {1, 2, 3, 4}, w[4] = {1, 1, 1, 1}, y[9] = {}, z[4] = {};
+
+  const dnnl::memory::desc src({1, 1, 2, 2}, dt::f32, tag::nchw), weights({1, 1, 2, 2}, dt::f32, tag::oihw),
+      dst({1, 1, 3, 3}, dt::f32, tag::nchw);
+  dnnl::post_ops ops;
+  ops.append_eltwise(dnnl::algorithm::eltwise_relu, 0.f, 0.f);
+  dnnl::primitive_attr attr;
+  attr.set_post_ops(ops);
+  const dnnl::deconvolution_forward::primitive_desc deconv(engine, dnnl::prop_kind::forward_inference, dnnl::algorithm::deconvolution_direct,
+                                                           src, weights, dst, {1, 1}, {0, 0}, {0, 0}, attr);
+  dnnl::deconvolution_forward(deconv).execute(
+      stream, {{DNNL_ARG_SRC, dnnl::memory(src, engine, x)}, {DNNL_ARG_WEIGHTS, dnnl::memory(weights, engine, w)}, {DNNL_ARG_DST, dnnl::memory(dst, engine, y)}});
+
+  const dnnl::memory::desc a({2, 2}, dt::f32, tag::ab), b({2, 2}, dt::f32, tag::ab), c({2, 2}, dt::f32, tag::ab);
+  const dnnl::matmul::primitive_desc matmul(engine, a, b, c);
+  dnnl::matmul(matmul).execute(stream, {{DNNL_ARG_SRC, dnnl::memory(a, engine, x)}, {DNNL_ARG_WEIGHTS, dnnl::memory(b, engine, w)}, {DNNL_ARG_DST, dnnl::memory(c, engine, z)}});
+
+  dnnl::memory from(dnnl::memory::desc({2, 2}, dt::f32, tag::ab), engine, x), to(dnnl::memory::desc({2, 2}, dt::f32, tag::ba), engine, z);
+  dnnl::reorder(from, to).execute(stream, from, to);
+  stream.wait();
+}
+
 const char* cpuIsaName() {
   switch (dnnl::get_effective_cpu_isa()) {
     case dnnl::cpu_isa::sse41: return "sse41";

@@ -25,6 +25,12 @@ bool setNumThreads(int threads);
 int numThreads();
 void applyThreadCount();
 
+// Builds and runs one small primitive of each kind the backend uses (deconvolution with a post-op,
+// matmul, reorder), so that oneDNN's lazily made process-wide state (its primitive cache among it)
+// exists from then on. Code that registers an atexit handler after this runs before that state's
+// destructors at exit. Safe to call more than once; throws dnnl::error if oneDNN fails.
+void warmUpLibrary();
+
 // The best instruction set oneDNN uses on this CPU, e.g. "avx2", "avx512_core_bf16".
 const char* cpuIsaName();
 // Whether bf16 arithmetic has hardware support here (AVX512-BF16, AVX-VNNI-INT8/NE-CONVERT, AMX).

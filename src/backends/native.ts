@@ -48,6 +48,10 @@ export type OneDnnPackedHandle = { readonly __brand: 'OneDnnPacked' };
 export interface Addon {
   buildInfo(): AddonBuildInfo;
   checkProblem(problem: ConvTransposeProblem | Float64Array): true;
+  /** Native objects alive in the process: packed plans not yet freed, per-environment async bridges. */
+  debugLiveHandles?(): { packedPlans: number; bridges: number };
+  /** Returns the C allocator's free memory to the system (glibc malloc_trim), for soak measurements. */
+  debugTrimMemory?(): boolean;
   onednnInfo?(): { version: string; isa: string; bf16: boolean; threads: number };
   onednnRun?(p: Float64Array, math: string, x: Float32Array, w: Float32Array, bias: Float32Array | null, y: Float32Array): void;
   onednnRunAsync?(p: Float64Array, math: string, x: Float32Array, w: Float32Array, bias: Float32Array | null): Promise<Float32Array>;

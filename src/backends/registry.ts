@@ -44,4 +44,17 @@ export function selectBackend(choice: unknown, argument = 'options.backend', nee
   return backend;
 }
 
+/**
+ * Refuses a backend option that names no backend (a TypeError or RangeError naming `argument`), as
+ * the op's own argument checks do; whether the named backend is available is decided when the call
+ * runs (selectBackend).
+ */
+export function checkBackendChoice(choice: unknown, argument: string): void {
+  if (choice === undefined || choice === 'auto') return;
+  if (typeof choice === 'string' && (BACKEND_NAMES as readonly string[]).includes(choice)) return;
+  const expected = ['auto', ...BACKEND_NAMES].map((n) => `'${n}'`).join(', ');
+  const error = typeof choice === 'string' ? RangeError : TypeError;
+  throw new error(`${argument} must be one of ${expected}, but got ${describe(choice)}`);
+}
+
 export type { Backend, BackendChoice, BackendInfo };

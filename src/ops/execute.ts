@@ -3,6 +3,7 @@
  * activation and the `out` tensor against the problem, pick the backend, run it, and hand back
  * the output tensor. Sync, async and planned calls all go through here.
  */
+import { checkBackendChoice } from '../backends/registry.js';
 import { activate, DEFAULT_ALPHA } from '../activation.js';
 import { selectBackend, type BackendChoice } from '../backends/registry.js';
 import type { BackendCallOptions } from '../backends/types.js';
@@ -112,10 +113,16 @@ export function withEpilogue(
   let alpha = DEFAULT_ALPHA[activation];
   if (options.alpha !== undefined) {
     if (typeof options.alpha !== 'number') throw new TypeError(`${argumentPrefix}.alpha must be a number, but got ${describe(options.alpha)}`);
-    if (!Number.isFinite(options.alpha)) throw new RangeError(`${argumentPrefix}.alpha must be a finite number, but got ${options.alpha}`);
-    alpha = options.alpha;
+    // Kept as the float32 every backend computes with (the reference included), so that all agree.
+    if (!Number.isFinite(Math.fround(options.alpha))) {
+      throw new RangeError(`${argumentPrefix}.alpha must be a finite number within float32's range, but got ${options.alpha}`);
+    }
+    alpha = Math.fround(options.alpha);
   }
   const math = options.math === undefined ? 'float32' : checkEnum(`${argumentPrefix}.math`, options.math, ['float32', 'bf16'] as const);
+  // A backend option that names no backend is refused here, with the op's other argument checks
+  // (sync or async, under the op's name); availability is decided when the call runs.
+  checkBackendChoice(options.backend, `${argumentPrefix}.backend`);
   return { ...problem, hasBias, activation, activationAlpha: alpha, math };
 }
 

@@ -194,7 +194,7 @@ function tfPlan(
   options: Conv2DTransposeOptions | Conv1DTransposeOptions | Conv3DTransposeOptions | undefined,
 ): ConvTransposePlan {
   return withOpName(op, () => {
-    if (options && 'out' in options) throw new TypeError('options.out belongs to a plan\'s run(), not to the plan');
+    if (typeof options === 'object' && options !== null && 'out' in options) throw new TypeError('options.out belongs to a plan\'s run(), not to the plan');
     const { call, options: opts } = prepareTf(rank, new ShapeOnly(inputShape), { filters, outputShape, strides, padding, options });
     return new ConvTransposePlan(op, call, opts.backend);
   });
@@ -239,7 +239,7 @@ export function conv3dTransposePlan(
 /** A plan for ONNX ConvTranspose with a fixed X shape, W and B (see ConvTransposePlan). */
 export function convTransposePlan(xShape: readonly number[], W: TensorLike, B?: TensorLike | null, attrs?: ConvTransposeOptions): ConvTransposePlan {
   return withOpName('convTranspose', () => {
-    if (attrs && 'out' in attrs) throw new TypeError('attrs.out belongs to a plan\'s run(), not to the plan');
+    if (typeof attrs === 'object' && attrs !== null && 'out' in attrs) throw new TypeError('attrs.out belongs to a plan\'s run(), not to the plan');
     const { call, options } = prepareOnnx(new ShapeOnly(xShape), W, B, attrs);
     return new ConvTransposePlan('convTranspose', call, options.backend);
   });

@@ -73,6 +73,9 @@ export function checkShape(argument: string, shape: unknown): number[] {
   dims.forEach((d, i) => {
     if (typeof d !== 'number') throw typeError(`${argument}[${i}]`, 'a non-negative integer', d);
     if (!Number.isInteger(d) || d < 0) throw rangeError(`${argument}[${i}]`, 'a non-negative integer', d);
+    // One dimension past the element limit is refused even when another is 0 (an empty tensor):
+    // sizes that large lose exactness in the floating-point shape arithmetic.
+    if (d > MAX_ELEMENTS) throw rangeError(`${argument}[${i}]`, `a non-negative integer no larger than ${MAX_ELEMENTS} (2^31 − 1)`, d);
   });
   return dims as number[];
 }
@@ -121,10 +124,14 @@ export function checkTensor(argument: string, value: unknown, ranks?: readonly n
   return { shape, data };
 }
 
-/** An integer ≥ min. */
-export function checkInt(argument: string, value: unknown, min: number): number {
+/**
+ * An integer ≥ min (and ≤ max, by default 2^31 − 1: strides, dilations, pads and groups that
+ * large mean nothing, and would lose exactness in the floating-point shape arithmetic).
+ */
+export function checkInt(argument: string, value: unknown, min: number, max = MAX_ELEMENTS): number {
   if (typeof value !== 'number') throw typeError(argument, `an integer ≥ ${min}`, value);
   if (!Number.isInteger(value) || value < min) throw rangeError(argument, `an integer ≥ ${min}`, value);
+  if (value > max) throw rangeError(argument, `an integer from ${min} to ${max}`, value);
   return value;
 }
 

@@ -4,7 +4,7 @@
  * output_shape and auto_pad imply pads.
  */
 import { describe, rangeError } from '../errors.js';
-import { checkEnum, checkInt, checkIntList, checkShape, checkTensor, type CheckedTensor } from './checks.js';
+import { checkedProduct, checkEnum, checkInt, checkIntList, checkShape, checkTensor, type CheckedTensor } from './checks.js';
 import { fullOutputSize, onnxPadsForOutput } from './geometry.js';
 import type { ConvTransposeProblem } from './types.js';
 
@@ -166,14 +166,18 @@ export function normalizeOnnxCall(X: unknown, W: unknown, attrs: Record<string, 
     }
     const size = full + outputPadding[i]! - begin - end;
     if (size < 1) {
+      const source = rawOutputShape !== undefined ? 'attrs.outputShape' : 'attrs.pads';
       throw new RangeError(
-        `ConvTranspose output size along spatial axis ${i} must be at least 1, but the input size ${inSpatial[i]}, kernel ${kernel[i]}, stride ${strides[i]}, dilation ${dilations[i]}, pads [${begin}, ${end}] and output padding ${outputPadding[i]} give ${size}`,
+        `${source}: the output size along spatial axis ${i} must be at least 1, but the input size ${inSpatial[i]}, kernel ${kernel[i]}, stride ${strides[i]}, dilation ${dilations[i]}, pads [${begin}, ${end}] and output padding ${outputPadding[i]} give ${size}`,
       );
     }
     padsBegin.push(begin);
     padsEnd.push(end - outputPadding[i]!);
     outSpatial.push(size);
   }
+
+  const outputShape = [batch, outChannels, ...outSpatial];
+  checkedProduct(rawOutputShape !== undefined ? 'attrs.outputShape' : 'the output (of X, W, attrs.strides, attrs.dilations and attrs.pads)', outputShape);
 
   const problem: ConvTransposeProblem = {
     rank,
@@ -194,7 +198,7 @@ export function normalizeOnnxCall(X: unknown, W: unknown, attrs: Record<string, 
     activation: 'none',
     activationAlpha: 0,
     math: 'float32',
-    outputShape: [batch, outChannels, ...outSpatial],
+    outputShape,
   };
   return { problem, input, filters };
 }

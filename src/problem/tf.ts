@@ -3,7 +3,7 @@
  * normalized problem, refusing what TensorFlow refuses.
  */
 import { describe, rangeError, typeError } from '../errors.js';
-import { checkEnum, checkInt, checkShape, checkTensor, type CheckedTensor } from './checks.js';
+import { checkedProduct, checkEnum, checkInt, checkShape, checkTensor, type CheckedTensor } from './checks.js';
 import { fullOutputSize, tfForwardWindow, type TfPaddingMode } from './geometry.js';
 import type { ConvTransposeProblem } from './types.js';
 
@@ -200,6 +200,7 @@ export function normalizeTfCall(call: TfCall): TfNormalized {
   }
 
   const fullOut = channelsLast ? [batch, ...outSpatial, outChannels] : [batch, outChannels, ...outSpatial];
+  checkedProduct('outputShape', fullOut);
   const problem: ConvTransposeProblem = {
     rank,
     batch,
