@@ -104,6 +104,7 @@ describe.runIf(built)('the bad-input battery', () => {
       'conv3dTranspose', 'conv3dTranspose (async)', 'conv3dTranspose (plan)',
       'convTranspose', 'convTranspose (async)', 'convTranspose (plan)',
       'ConvTransposePlan.run', 'ConvTransposePlan.runAsync', 'tensor', 'Tensor', 'setNumThreads', 'setPlanCacheCapacity',
+      'disposed device tensor',
     ];
     it.each(groups)('%s: every bad call is refused, naming the argument, with the data intact', (name) => {
       const mine = runs.get(backend)!.outcomes.filter((o) => o.expected !== 'ok' && group(o.id) === name);

@@ -530,14 +530,42 @@ export function battery(api, backend) {
 }
 
 /**
- * TODO(device tensors): once device tensors exist (the cuDNN backend), add here: a disposed device
- * tensor as input, filters, bias and out of every op and plan run (each must be a TypeError or
- * RangeError naming the argument), and a device tensor of another device or dtype.
+ * Disposed device tensors as every tensor argument of the ops and of a plan's run: each must be a
+ * TypeError naming the argument. A disposed device tensor is what the library's checks see of one
+ * (its brand and `disposed: true`), so this runs without a GPU; the device script
+ * (test/gpu/check.mjs) disposes a real one on the GPU machine.
  */
-export function deviceTensorCases() {
-  return [];
+export function deviceTensorCases(api, backend) {
+  const disposed = (shape) => ({ [Symbol.for('deconv.DeviceTensor')]: true, shape, dtype: 'float32', device: 0, disposed: true });
+  const cases = [];
+  const add = (id, mentions, async, run) => cases.push({ id: `disposed device tensor: ${id}`, kind: 'TypeError', mentions, async, run });
+  const x = [1, 3, 3, 2], w = [3, 3, 4, 2], out = [1, 6, 6, 4];
+  const tf = (input, filters, options) => () => api.conv2dTranspose(input, filters, out, 2, 'SAME', { backend, ...options });
+  const tfAsync = (input, filters, options) => () => api.conv2dTransposeAsync(input, filters, out, 2, 'SAME', { backend, ...options });
+  add('conv2dTranspose input', ['input'], false, tf(disposed(x), T(w)));
+  add('conv2dTranspose filters', ['filters'], false, tf(T(x), disposed(w)));
+  add('conv2dTranspose options.bias', ['options.bias'], false, tf(T(x), T(w), { bias: disposed([4]) }));
+  add('conv2dTranspose options.out', ['options.out'], false, tf(T(x), T(w), { out: disposed(out) }));
+  add('conv2dTransposeAsync input', ['input'], true, tfAsync(disposed(x), T(w)));
+  add('conv2dTransposeAsync options.out', ['options.out'], true, tfAsync(T(x), T(w), { out: disposed(out) }));
+  const onnx = (X, W, B, attrs) => () => api.convTranspose(X, W, B, { backend, strides: [2, 2], ...attrs });
+  add('convTranspose X', ['X'], false, onnx(disposed([1, 2, 3, 3]), T([2, 4, 3, 3]), null));
+  add('convTranspose W', ['W'], false, onnx(T([1, 2, 3, 3]), disposed([2, 4, 3, 3]), null));
+  add('convTranspose B', ['B'], false, onnx(T([1, 2, 3, 3]), T([2, 4, 3, 3]), disposed([4])));
+  add('convTranspose attrs.out', ['attrs.out'], false, onnx(T([1, 2, 3, 3]), T([2, 4, 3, 3]), null, { out: disposed([1, 4, 7, 7]) }));
+  add('convTransposeAsync X', ['X'], true, () => api.convTransposeAsync(disposed([1, 2, 3, 3]), T([2, 4, 3, 3]), null, { backend, strides: [2, 2] }));
+  add('convTransposePlan W', ['W'], false, () => api.convTransposePlan([1, 2, 3, 3], disposed([2, 4, 3, 3]), null, { backend, strides: [2, 2] }));
+  add('plan.run input', ['input'], false, () => {
+    const plan = api.convTransposePlan([1, 2, 3, 3], T([2, 4, 3, 3]), null, { backend, strides: [2, 2] });
+    try {
+      return plan.run(disposed([1, 2, 3, 3]));
+    } finally {
+      plan.dispose();
+    }
+  });
+  return cases;
 }
-export const DEVICE_TENSORS_PENDING = 'disposed device tensors: not tested, this version has no device tensors (hook: deviceTensorCases in test/helpers/battery-cases.mjs)';
+export const DEVICE_TENSORS_PENDING = 'disposed device tensors: checked through their brand (no GPU here); a real one is disposed in test/gpu/check.mjs on the GPU machine';
 
 /** Calls that must work (the battery's controls): unusual but valid input is not refused. */
 export function controls(api, backend) {
