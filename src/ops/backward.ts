@@ -79,6 +79,11 @@ function prepareBackward(
 ): BackwardCall {
   const problem = backwardProblem(normalized.problem);
   const dy = checkOutputGradient(problem, dyArgument, dyValue);
+  // Gradients read host arrays (on cuDNN too, staged through pinned memory); device tensors here
+  // would have no data to read.
+  for (const [tensor, name] of [[normalized.input, 'input'], [normalized.filters, 'filters'], [dy, dyArgument]] as const) {
+    if (tensor.device) throw new TypeError(`${name} is a device tensor: gradients take host tensors (read them back with toHost())`);
+  }
   const wanted = checkWantedGradients(`${prefix}.gradients`, options.gradients);
   return { problem, input: normalized.input, filters: normalized.filters, dy, wanted, backend: options.backend };
 }
