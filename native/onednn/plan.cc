@@ -181,7 +181,12 @@ DeconvPlan::Layouts DeconvPlan::timedChoice(const Problem& computed, MathMode ma
   if (!callerIsFallback && flops < kWorthTiming) return Layouts::Caller;
   Layouts best = Layouts::Caller;
   double bestMs = callerIsFallback ? 1e300 : timeRun(1e300);
+  // oneDNN's JIT kernels unroll over the filter: building one for a very long filter (a 1024-tap
+  // 1-D iSTFT filter) takes minutes, so such problems only weigh the caller's layouts and the GEMM.
+  bool longFilter = false;
+  for (int i = 0; i < problem_.rank; ++i) longFilter = longFilter || problem_.kernel[i] > 64;
   for (Layouts candidate : {Layouts::OtherPlain, Layouts::Preferred}) {
+    if (longFilter) break;
     try {
       build(computed, math, candidate);
     } catch (const dnnl::error&) {
