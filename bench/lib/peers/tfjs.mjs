@@ -55,7 +55,9 @@ export function tfjsSkipReason(L) {
  */
 export function tfjsRunner(peer, L, xNhwc, wTf) {
   const { tf } = peer;
-  const t = L.tf;
+  // tfjs has no conv1dTranspose: a 1-D layer runs as conv2dTranspose over a unit H (what
+  // tf.nn.conv1d_transpose does inside); the explicit-padding spelling is already 2-D.
+  const t = L.tf.rank === 1 ? { ...L.tf, rank: 2, xShape: [L.N, 1, L.inS[0], L.C], wShape: [1, L.K[0], L.Mg, L.C], outputShape: [L.N, 1, L.outS[0], L.M], strides: [1, L.tf.strides[0]] } : L.tf;
   const pad = typeof t.padding === 'string' ? t.padding.toLowerCase() : t.padding;
   let x;
   let w;

@@ -36,7 +36,7 @@ The outermost pixels are darker: there the kernel hangs over the edge of the inp
 
 <h2>2. Checkerboard artifacts</h2>
 <p>A flat ${r.checkerboard[0]!.size / 2}×${r.checkerboard[0]!.size / 2} image upsampled ×2 three ways with random positive kernels of the same total weight
-(Odena et al., 2016). Grey is the mean; the contrast is stretched (±${r.checkerboardContrast} around the mean maps to black/white) so that a few per cent show.</p>
+(Odena et al., 2016). Grey is the mean; the contrast is stretched: ±${r.checkerboardContrast * 100}% of the mean maps to black and white.</p>
 <figure><img src="checkerboard.png" alt="checkerboard artifacts"><figcaption>Left to right: kernel 3 stride 2; kernel 4 stride 2; nearest resize then 3×3 convolution.</figcaption></figure>
 <table><tr><th>method</th><th>amplitude (max − min) / mean, interior</th></tr>
 ${amps}
