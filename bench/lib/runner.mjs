@@ -39,6 +39,7 @@ export function defaultConfig(overrides = {}) {
     concurrencyLayer: 'unet-2-b1',
     extras: true,
     python: undefined,
+    note: undefined,
     command: 'deconv bench',
     ...overrides,
   };
@@ -71,7 +72,7 @@ export async function runBench(config, hooks = {}) {
   const { nativeAddon } = await import(pathToFileURL(path.join(ROOT, 'dist', 'esm', 'backends', 'native.js')).href);
   const backendInfo = Object.fromEntries(deconv.backends().map((b) => [b.name, b]));
   const failures = [];
-  const notes = [];
+  const notes = config.note ? [config.note] : [];
   // A backend that is asked for but not here is skipped with its reason (the default onednn too).
   const backends = config.backends.filter((b) => {
     if (b === 'ts' || backendInfo[b]?.available) return true;
@@ -119,7 +120,8 @@ export async function runBench(config, hooks = {}) {
       version: JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')).version,
       commit: git(['rev-parse', '--short', 'HEAD']) ?? 'unknown',
       commitDate: git(['log', '-1', '--format=%cI']),
-      dirty: Boolean(git(['status', '--porcelain', '--untracked-files=no'])),
+      // bench/results/ is what a run overwrites: changes there do not make the code differ.
+      dirty: Boolean(git(['status', '--porcelain', '--untracked-files=no', '--', '.', ':!bench/results'])),
     },
     backends: Object.fromEntries(Object.entries(backendInfo).map(([k, v]) => [k, { available: v.available, reason: v.reason, version: v.version }])),
     onednn: ctx.addon?.onednnInfo?.(),

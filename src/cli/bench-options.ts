@@ -26,6 +26,8 @@ export interface BenchConfig {
   concurrencyLayer: string;
   extras: boolean;
   python: string | undefined;
+  /** A line for the report's header (e.g. what else ran on the machine). */
+  note: string | undefined;
   command: string;
 }
 
@@ -59,6 +61,7 @@ const SPEC: Record<string, OptionSpec> = {
   'concurrency-layer': { kind: 'string' },
   'no-extras': { kind: 'boolean' },
   python: { kind: 'string' },
+  note: { kind: 'string' },
   setup: { kind: 'optional-string' },
   'dry-run': { kind: 'boolean' },
   help: { kind: 'boolean' },
@@ -88,6 +91,7 @@ that are installed, with the same threads for everyone. Missing peers are listed
   --concurrency-layer NAME   the layer of the async concurrency check (default unet-2-b1)
   --no-extras          skip the tiny-call, concurrency and changing-shape measurements
   --python PATH        the Python with TensorFlow (default .cache/golden-venv/bin/python)
+  --note TEXT          a line for the report's header (what else shared the machine, ...)
   --setup [steps]      install the peers into local caches instead: ${SETUP_STEPS.join(',')}
                        (default tf,npm; torch too where an NVIDIA GPU is present)
   --dry-run            with --setup: print the commands only
@@ -139,6 +143,7 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
     concurrencyLayer: str('concurrency-layer') ?? 'unet-2-b1',
     extras: o['no-extras'] !== true,
     python: str('python'),
+    note: str('note'),
     command: ['deconv', 'bench', ...argv].join(' '),
   };
   return { help: o.help === true, config, json, md: str('md'), chart: str('chart'), setup, dryRun: o['dry-run'] === true };

@@ -79,8 +79,10 @@ describe('deconv bench options', () => {
     expect(parseBenchOptions(['--setup', 'tf,torch', '--dry-run'])).toMatchObject({ setup: ['tf', 'torch'], dryRun: true });
     expect(() => parseBenchOptions(['--setup', 'conda'])).toThrow(/--setup: unknown 'conda'/);
   });
-  it('records the command line for the report header', () => {
+  it('records the command line and a note for the report header', () => {
     expect(parseBenchOptions(['--quick', '--json']).config.command).toBe('deconv bench --quick --json');
+    expect(parseBenchOptions(['--note', 'shared machine']).config.note).toBe('shared machine');
+    expect(parseBenchOptions([]).config.note).toBeUndefined();
   });
 });
 
