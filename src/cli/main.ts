@@ -36,7 +36,8 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
         throw new RangeError(`deconv: unknown command '${command}' (demo, bench, --help)`);
     }
   } catch (e) {
-    if (e instanceof RangeError || e instanceof TypeError) {
+    // A bad argument is a TypeError or RangeError naming it: one line. DECONV_DEBUG=1 shows the stack.
+    if ((e instanceof RangeError || e instanceof TypeError) && !process.env.DECONV_DEBUG) {
       io.stderr.write(`${e.message}\n`);
       return 2;
     }
