@@ -56,6 +56,15 @@ std::string describeDnnlError(const dnnl::error& e) {
          " (status " + std::to_string(static_cast<int>(e.status)) + ")";
 }
 
+// oneDNN's JIT kernels unroll over the filter: building one for a very long filter (a 1024-tap 1-D
+// iSTFT filter, channels last) takes minutes. Such problems start from, and only weigh, the
+// channels-first build (a reference kernel, built at once) against the GEMM.
+bool hasLongFilter(const Problem& p) {
+  for (int i = 0; i < p.rank; ++i)
+    if (p.kernel[i] > 64) return true;
+  return false;
+}
+
 }  // namespace
 
 DeconvPlan::DeconvPlan(const Problem& problem, MathMode math) : problem_(problem) {
@@ -69,7 +78,16 @@ DeconvPlan::DeconvPlan(const Problem& problem, MathMode math) : problem_(problem
       hasBands_ = true;
     }
   }
-  try {
+  bool built = false;
+  if (hasLongFilter(p) && p.layout == Layout::ChannelsLast) {
+    try {
+      build(computed, math, Layouts::OtherPlain);
+      built = true;
+    } catch (const dnnl::error&) {
+      // not buildable in the other layout: the caller's, as for every other problem
+    }
+  }
+  if (!built) try {
     build(computed, math, Layouts::Caller);
   } catch (const dnnl::error& first) {
     // Some kernels take a negative right padding (output past the full output, as
@@ -157,8 +175,8 @@ void DeconvPlan::chooseLayouts(const Problem& computed, MathMode math) {
   const std::string key = LayoutChoices::classKey(problem_, math);
   const int known = LayoutChoices::shared().find(key);
   const Layouts choice = known >= 0 ? static_cast<Layouts>(known) : timedChoice(computed, math);
-  // The constructor's build is the caller's layouts; timing leaves another candidate in place.
-  if (choice == Layouts::Caller && builtLayouts_ == Layouts::Caller && !gemm_) {
+  // The choice may be what is built already (the constructor's build, or the last one timed).
+  if (choice == builtLayouts_ && !gemm_) {
     if (known < 0) LayoutChoices::shared().remember(key, static_cast<int>(choice));
     return;
   }
@@ -190,10 +208,12 @@ DeconvPlan::Layouts DeconvPlan::timedChoice(const Problem& computed, MathMode ma
   double flops = 2.0 * problem_.batch * problem_.inChannels * (problem_.outChannels / problem_.groups);
   for (int i = 0; i < problem_.rank; ++i) flops *= problem_.inSpatial[i] * problem_.kernel[i];
   constexpr double kWorthTiming = 4e6;  // ~0.05 ms and up: a few timed runs cost less than they save
-  if (!callerIsFallback && flops < kWorthTiming) return Layouts::Caller;
-  Layouts best = Layouts::Caller;
-  double bestMs = callerIsFallback ? 1e300 : timeRun(1e300);
+  if (!callerIsFallback && flops < kWorthTiming) return builtLayouts_;  // the constructor's build
+  const bool longFilter = hasLongFilter(problem_);
+  Layouts best = longFilter ? builtLayouts_ : Layouts::Caller;
+  double bestMs = callerIsFallback && !longFilter ? 1e300 : timeRun(1e300);
   for (Layouts candidate : {Layouts::OtherPlain, Layouts::Preferred}) {
+    if (longFilter) break;
     try {
       build(computed, math, candidate);
     } catch (const dnnl::error&) {
