@@ -32,6 +32,18 @@ export class Tensor implements TensorLike {
     }
   }
 
+  /**
+   * @internal A Tensor over data whose shape was already checked (the hot path of plans): no copy
+   * and no validation. `shape` must be frozen and match `data`.
+   */
+  static trusted(shape: readonly number[], data: Float32Array): Tensor {
+    const t = Object.create(Tensor.prototype) as { shape: readonly number[]; data: Float32Array; dtype: DType };
+    t.shape = shape;
+    t.data = data;
+    t.dtype = 'float32';
+    return t as unknown as Tensor;
+  }
+
   /** Number of elements. */
   get size(): number {
     return this.data.length;

@@ -10,7 +10,7 @@ import type { BackendName, PackedWeights } from '../backends/types.js';
 import { cudnnAddon } from '../backends/cudnn.js';
 import type { CudnnPackedHandle } from '../backends/native.js';
 import { DeviceTensor, uploadInto } from '../device-tensor.js';
-import { checkOptions, checkTensor, ShapeOnly, type ConvTransposeProblem, type TfPadding } from '../problem/index.js';
+import { checkOptions, checkTensor, overlaps, ShapeOnly, type ConvTransposeProblem, type TfPadding } from '../problem/index.js';
 import { Tensor, type TensorLike } from '../tensor.js';
 import { checkOut, checkOutDevice, degenerate, fillDegenerate, withOpName, type PreparedCall } from './execute.js';
 import { checkDeviceOperands } from './device.js';
@@ -45,7 +45,7 @@ export class ConvTransposePlan {
     this.problem = call.problem;
     this.backend = chosen.name;
     this.inputShape = Object.freeze([...call.input.shape]);
-    this.outputShape = call.problem.outputShape;
+    this.outputShape = Object.freeze([...call.problem.outputShape]);
     this.#bias = call.bias?.data.slice();
     if (chosen.name !== 'cudnn' && (call.filters.device || call.bias?.device)) {
       throw new TypeError(`device filters or bias need backend 'cudnn', but this plan runs on '${chosen.name}'`);
@@ -120,6 +120,8 @@ export class ConvTransposePlan {
   run(input: TensorLike, options?: PlanRunOptions): Tensor;
   run(input: DeviceTensor, options?: PlanRunOptions): DeviceTensor;
   run(input: TensorLike | DeviceTensor, options?: PlanRunOptions): Tensor | DeviceTensor {
+    const fast = this.#fastRun(input, options);
+    if (fast) return fast;
     return withOpName(this.#op, () => {
       const opts = checkOptions('options', options, ['out', 'wait']);
       if (input instanceof DeviceTensor) {
@@ -133,6 +135,30 @@ export class ConvTransposePlan {
       else fillDegenerate(this.problem, this.#bias, out);
       return new Tensor(this.outputShape, out);
     });
+  }
+
+  /**
+   * The common call — a host input of the plan's shape, and no options or a host `out` of the
+   * output's shape — checked field by field without copying shapes (a few µs matter for tiny
+   * problems in a loop). Anything else returns undefined and takes the full path, which also
+   * produces the errors.
+   */
+  #fastRun(input: unknown, options: PlanRunOptions | undefined): Tensor | undefined {
+    const packed = this.#packed;
+    if (!packed || this.#disposed || !plainHostTensor(input, this.inputShape)) return undefined;
+    let out: Float32Array | undefined;
+    if (options !== undefined) {
+      if (typeof options !== 'object' || options === null) return undefined;
+      for (const key in options) if (key !== 'out') return undefined;
+      const given = options.out;
+      if (given !== undefined) {
+        if (!plainHostTensor(given, this.outputShape) || overlaps(given.data, input.data)) return undefined;
+        out = given.data;
+      }
+    }
+    out ??= new Float32Array(this.#size());
+    packed.run(input.data, out);
+    return Tensor.trusted(this.outputShape, out);
   }
 
   /** The same off the JS thread on the native backends (the input is snapshotted at the call). */
@@ -181,6 +207,19 @@ export class ConvTransposePlan {
   #size(): number {
     return this.outputShape.reduce((a, b) => a * b, 1);
   }
+}
+
+/** `value` is a plain `{ shape, data: Float32Array }` of exactly `shape` (already validated). */
+function plainHostTensor(value: unknown, shape: readonly number[]): value is { shape: readonly number[]; data: Float32Array } {
+  if (typeof value !== 'object' || value === null || value instanceof DeviceTensor) return false;
+  const { shape: given, data } = value as { shape?: unknown; data?: unknown };
+  if (!(data instanceof Float32Array) || !Array.isArray(given) || given.length !== shape.length) return false;
+  let size = 1;
+  for (let i = 0; i < shape.length; i++) {
+    if (given[i] !== shape[i]) return false;
+    size *= shape[i]!;
+  }
+  return data.length === size;
 }
 
 function tfPlan(
