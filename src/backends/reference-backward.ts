@@ -6,17 +6,13 @@
  * Every rank runs as 3-D (missing leading axes have size 1).
  */
 import type { ConvTransposeProblem } from '../problem/index.js';
+import { to3d } from './reference.js';
 
 /** Gradient buffers to fill; absent ones are not computed. Lengths are exact. */
 export interface GradientOutputs {
   dX?: Float32Array;
   dW?: Float32Array;
   dB?: Float32Array;
-}
-
-function to3d(values: readonly number[], fill: number): [number, number, number] {
-  const padded = [...new Array<number>(3 - values.length).fill(fill), ...values];
-  return [padded[0]!, padded[1]!, padded[2]!];
 }
 
 /**

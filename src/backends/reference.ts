@@ -22,7 +22,8 @@
 import type { ConvTransposeProblem } from '../problem/index.js';
 
 /** Problem dimensions promoted to three spatial axes (D, H, W), leading ones of size 1. */
-function to3d(values: readonly number[], fill: number): [number, number, number] {
+/** A spatial list of 1–3 entries as 3, padded at the front with `fill` (neutral outer axes). */
+export function to3d(values: readonly number[], fill: number): [number, number, number] {
   const padded = [...new Array<number>(3 - values.length).fill(fill), ...values];
   return [padded[0]!, padded[1]!, padded[2]!];
 }
