@@ -13,7 +13,6 @@ import {
   checkOutputGradient,
   checkWantedGradients,
   normalizeOnnxCall,
-  normalizeTfCall,
   ONNX_ATTRIBUTES,
   ONNX_SNAKE_CASE,
   problemSizes,
@@ -29,7 +28,7 @@ import {
 } from '../problem/index.js';
 import { Tensor, type TensorLike } from '../tensor.js';
 import { degenerate, withOpName } from './execute.js';
-import type { TfStrides } from './tf.js';
+import { normalizeTfArguments, type TfStrides } from './tf.js';
 
 /** Options every backward call takes. */
 export interface BackwardOptions<G extends GradientName = GradientName> {
@@ -167,17 +166,7 @@ interface TfBackwardArguments {
 }
 
 function prepareTfBackward(rank: 1 | 2 | 3, input: unknown, args: TfBackwardArguments): BackwardCall {
-  const options = checkOptions('options', args.options, TF_KEYS);
-  const normalized = normalizeTfCall({
-    rank,
-    input,
-    filters: args.filters,
-    outputShape: args.outputShape,
-    strides: args.strides,
-    padding: args.padding,
-    dataFormat: options.dataFormat,
-    dilations: options.dilations,
-  });
+  const { options, normalized } = normalizeTfArguments(rank, input, args, TF_KEYS);
   return prepareBackward(normalized, args.dOutput, 'dOutput', options, 'options');
 }
 

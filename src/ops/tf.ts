@@ -35,9 +35,18 @@ export interface TfArguments {
   readonly options: TfConvTransposeOptions<string> | undefined;
 }
 
-/** Checks a TF-style call (input may be a ShapeOnly for plans) and prepares it. */
-export function prepareTf(rank: 1 | 2 | 3, input: unknown, args: TfArguments): { call: PreparedCall; options: Record<string, unknown> } {
-  const options = checkOptions('options', args.options, TF_OPTION_KEYS);
+/** The TF arguments every TF-style entry shares (forward and backward). */
+export interface TfCallArguments {
+  readonly filters: unknown;
+  readonly outputShape: readonly number[];
+  readonly strides: TfStrides;
+  readonly padding: TfPadding;
+  readonly options: object | undefined;
+}
+
+/** Checks the options against `keys` and normalizes a TF-style call into the problem. */
+export function normalizeTfArguments(rank: 1 | 2 | 3, input: unknown, args: TfCallArguments, keys: readonly string[]) {
+  const options = checkOptions('options', args.options, keys);
   const normalized = normalizeTfCall({
     rank,
     input,
@@ -48,6 +57,12 @@ export function prepareTf(rank: 1 | 2 | 3, input: unknown, args: TfArguments): {
     dataFormat: options.dataFormat,
     dilations: options.dilations,
   });
+  return { options, normalized };
+}
+
+/** Checks a TF-style call (input may be a ShapeOnly for plans) and prepares it. */
+export function prepareTf(rank: 1 | 2 | 3, input: unknown, args: TfArguments): { call: PreparedCall; options: Record<string, unknown> } {
+  const { options, normalized } = normalizeTfArguments(rank, input, args, TF_OPTION_KEYS);
   return { call: prepare(normalized, options.bias, 'options.bias', options, 'options'), options };
 }
 
