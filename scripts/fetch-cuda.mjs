@@ -24,10 +24,10 @@
 //      Only the headers and cuDNN's 137 KB loader shim (libcudnn.so.9, which resolves every
 //      API symbol and reports its version without a GPU) are kept; the kernels' libraries
 //      (~900 MB) are not. DECONV_CUDA_WHEELS=<dir> takes the wheels from a local directory.
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ensureWheels, run, validWheelCache, WheelError } from './pypi-wheels.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -64,16 +64,12 @@ const WHEELS = [
   },
 ];
 export const CACHE_DIR = path.join(root, '.deps', `cuda-${CUDA_RUNTIME}-cudnn-${CUDNN}`);
-const STAMP = 'deconv-cuda.json';
+const REQUIRED = ['include/cudnn.h', 'include/cuda.h'];
 
 class ResolveError extends Error {}
 
 function defaultLog(line) {
   console.error(`deconv: ${line}`);
-}
-
-function run(command, args, options = {}) {
-  return spawnSync(command, args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, ...options });
 }
 
 function cudnnVersion(includeDir) {
@@ -112,16 +108,7 @@ function fromRoots(env) {
 }
 
 function validCache() {
-  try {
-    const stamp = JSON.parse(readFileSync(path.join(CACHE_DIR, STAMP), 'utf8'));
-    return (
-      JSON.stringify(stamp.wheels) === JSON.stringify(WHEELS.map((w) => w.sha256)) &&
-      existsSync(path.join(CACHE_DIR, 'include', 'cudnn.h')) &&
-      existsSync(path.join(CACHE_DIR, 'include', 'cuda.h'))
-    );
-  } catch {
-    return false;
-  }
+  return validWheelCache(CACHE_DIR, WHEELS, REQUIRED);
 }
 
 // The NVIDIA driver's library, as the dynamic loader sees it (or its kernel module).
@@ -131,70 +118,14 @@ function hasNvidiaDriver() {
   return !cache.error && /\blibcuda\.so\.1\b/.test(cache.stdout ?? '');
 }
 
-const UNPACK = `
-import json, sys, zipfile
-wheel, dest, keep = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
-import os
-with zipfile.ZipFile(wheel) as z:
-    for info in z.infolist():
-        for prefix, target in keep:
-            if info.filename.startswith(prefix) and not info.filename.endswith('/'):
-                out = os.path.join(dest, target + info.filename[len(prefix):])
-                os.makedirs(os.path.dirname(out), exist_ok=True)
-                with z.open(info) as src, open(out, 'wb') as dst:
-                    while True:
-                        block = src.read(1 << 20)
-                        if not block: break
-                        dst.write(block)
-`;
-
 function fromWheels(log) {
-  if (process.platform !== 'linux' || process.arch !== 'x64') {
-    throw new ResolveError(`the CUDA and cuDNN wheels are fetched for Linux x86-64 only (this is ${process.platform}-${process.arch}); set CUDNN_ROOT`);
-  }
-  if (!validCache()) {
-    const python = process.env.PYTHON ?? 'python3';
-    const depsDir = path.dirname(CACHE_DIR);
-    mkdirSync(depsDir, { recursive: true });
-    const work = mkdtempSync(path.join(depsDir, '.cuda-'));
-    try {
-      const wheelDir = path.join(work, 'wheels');
-      const staging = path.join(work, 'tree');
-      mkdirSync(wheelDir);
-      mkdirSync(staging);
-      const requirements = path.join(wheelDir, 'requirements.txt');
-      writeFileSync(requirements, WHEELS.map((w) => `${w.project}==${w.version} --hash=sha256:${w.sha256}\n`).join(''));
-      const args = ['-m', 'pip', 'download', '--no-deps', '--only-binary=:all:', '--require-hashes', '--disable-pip-version-check', '--no-input', '--progress-bar', 'off'];
-      const local = process.env.DECONV_CUDA_WHEELS;
-      if (local) args.push('--no-index', '--find-links', path.resolve(local));
-      args.push('-r', requirements, '-d', wheelDir);
-      log(
-        local
-          ? `cuDNN ${CUDNN}: taking the wheels from DECONV_CUDA_WHEELS=${local}`
-          : `cuDNN ${CUDNN} and CUDA ${CUDA_RUNTIME} headers: downloading ${WHEELS.map((w) => `${w.project}==${w.version}`).join(' and ')} with pip (about 500 MB, once; only the headers are kept)`,
-      );
-      const result = run(python, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-      if (result.error || result.status !== 0) {
-        const output = `${result.stdout ?? ''}\n${result.stderr ?? ''}`;
-        const why = output.split('\n').filter((line) => line.startsWith('ERROR:')).pop() ?? output.trim().split('\n').pop();
-        throw new ResolveError(`\`${python} -m pip download\` failed: ${why || result.error?.message}`);
-      }
-      for (const wheel of WHEELS) {
-        const file = path.join(wheelDir, wheel.file);
-        if (!existsSync(file)) throw new ResolveError(`pip did not leave ${wheel.file} in ${wheelDir}`);
-        const unpack = run(python, ['-c', UNPACK, file, staging, JSON.stringify(wheel.keep)]);
-        if (unpack.status !== 0) throw new ResolveError(`could not unpack ${wheel.file}: ${(unpack.stderr ?? '').trim().split('\n').pop()}`);
-      }
-      writeFileSync(
-        path.join(staging, STAMP),
-        `${JSON.stringify({ wheels: WHEELS.map((w) => w.sha256), note: 'unpacked by scripts/fetch-cuda.mjs; delete to fetch again' }, null, 2)}\n`,
-      );
-      rmSync(CACHE_DIR, { recursive: true, force: true });
-      renameSync(staging, CACHE_DIR);
-    } finally {
-      rmSync(work, { recursive: true, force: true });
-    }
-  }
+  ensureWheels({
+    cacheDir: CACHE_DIR,
+    wheels: WHEELS,
+    required: REQUIRED,
+    what: `cuDNN ${CUDNN} and CUDA ${CUDA_RUNTIME} headers (about 500 MB, only the headers are kept)`,
+    log,
+  });
   const includeDir = path.join(CACHE_DIR, 'include');
   return {
     found: true,
@@ -235,7 +166,7 @@ export function resolveCuda({ log = defaultLog, env = process.env } = {}) {
     }
     return { mode, ...fromWheels(log) };
   } catch (error) {
-    if (!(error instanceof ResolveError)) throw error;
+    if (!(error instanceof ResolveError) && !(error instanceof WheelError)) throw error;
     return { found: false, mode, reason: error.message };
   }
 }

@@ -10,7 +10,22 @@ import { existsSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { backends, convTranspose, cudnnStatus, deviceMemory, toDevice } from '../src/index.js';
+import {
+  adam,
+  backends,
+  BatchNormalization,
+  Conv2DTranspose,
+  conv2dTransposeBackward,
+  convTranspose,
+  convTransposeBackward,
+  cudnnStatus,
+  DeviceTensor,
+  deviceMemory,
+  Sequential,
+  sgd,
+  Tensor,
+  toDevice,
+} from '../src/index.js';
 
 const root = path.resolve(__dirname, '..');
 const addonPath = path.join(root, 'build', 'Release', 'deconv.node');
@@ -78,6 +93,55 @@ describe.runIf(compiled && !gpu)('cuDNN backend without a GPU', () => {
     // Every symbol resolved (no "lacks ..."); the shim's kernels libraries are not in the cache.
     expect(info.reason).toMatch(/is incomplete: libcudnn_graph\.so\.9 does not load/);
     expect(info.reason).not.toMatch(/lacks/);
+  });
+});
+
+describe.runIf(compiled && !gpu)('device-resident training without a GPU: the argument checks before any device work', () => {
+  const x = { shape: [1, 2, 3, 3], data: new Float32Array(18).fill(1) };
+  const w = { shape: [2, 1, 2, 2], data: new Float32Array(8).fill(1) };
+  const dy = { shape: [1, 1, 4, 4], data: new Float32Array(16).fill(1) };
+  // A stand-in device tensor: its handle is no native tensor, so nothing can reach the GPU.
+  const fake = (shape: number[]) => new DeviceTensor(shape, 'float32', 0, {} as never);
+
+  it('backward calls take the cuDNN options and check them by name; host calls ignore them', () => {
+    expect(() => convTransposeBackward(x, w, dy, { wait: 'no' as never })).toThrow(/attrs\.wait must be a boolean/);
+    expect(() => convTransposeBackward(x, w, dy, { device: -1 })).toThrow(/attrs\.device must be a device index/);
+    const got = convTransposeBackward(x, w, dy, { allowTF32: true, deterministic: true, wait: false });
+    expect(got.dB.data[0]).toBe(16);
+    const input = { shape: [1, 3, 3, 2], data: new Float32Array(18) };
+    const filters = { shape: [2, 2, 1, 2], data: new Float32Array(8) };
+    const dOut = { shape: [1, 4, 4, 1], data: new Float32Array(16) };
+    expect(() => conv2dTransposeBackward(input, filters, dOut, [1, 4, 4, 1], 1, 'VALID', { wait: 1 as never })).toThrow(/options\.wait/);
+    expect(conv2dTransposeBackward(input, filters, dOut, [1, 4, 4, 1], 1, 'VALID', { wait: false }).dW.shape).toEqual([2, 2, 1, 2]);
+  });
+
+  it('a device operand in a backward call needs cuDNN, and says why it is not there', () => {
+    expect(() => convTransposeBackward(x, w, fake([1, 1, 4, 4]))).toThrow(/backend 'cudnn' is not available/);
+    expect(() => convTransposeBackward(x, w, fake([1, 1, 4, 4]), { backend: 'onednn' })).toThrow(/device tensors are computed by backend 'cudnn' only/);
+    expect(() => convTransposeBackward(x, w, fake([1, 1, 5, 4]))).toThrow(RangeError);
+  });
+
+  it('layers placed on the device refuse host inputs (and host layers device inputs), naming the layer', () => {
+    const layer = new Conv2DTranspose({ filters: 2, kernelSize: 2, name: 'up' }).toDevice();
+    expect(layer.placement).toEqual({ device: 0, dtype: 'float32' });
+    expect(() => layer.apply({ shape: [1, 3, 3, 2], data: new Float32Array(18) })).toThrow(/layer 'up': the weights are on device 0: pass x as a device tensor/);
+    expect(layer.toHost().placement).toBeUndefined();
+    expect(layer.apply({ shape: [1, 3, 3, 2], data: new Float32Array(18) }).shape).toEqual([1, 4, 4, 2]);
+    expect(() => layer.apply(fake([1, 3, 3, 2]))).toThrow(/layer 'up': x is a device tensor but the weights are on the host/);
+    expect(() => layer.toDevice()).toThrow(/not available|lacks/); // built: the weights would move now
+    const bn = new BatchNormalization({ name: 'bn' });
+    const model = new Sequential([new Conv2DTranspose({ filters: 2, kernelSize: 2, name: 'up2' }), bn]).toDevice();
+    expect(() => model.apply({ shape: [1, 3, 3, 2], data: new Float32Array(18) })).toThrow(/layer 'up2'.*pass x as a device tensor/);
+    expect(() => bn.apply({ shape: [1, 3, 3, 2], data: new Float32Array(18) })).toThrow(/layer 'bn': the layer is on device 0/);
+  });
+
+  it('optimizers refuse a parameter and gradient that live apart', () => {
+    const hostValue = { name: 'w', value: new Tensor([2], new Float32Array(2)), grad: fake([2]) };
+    expect(() => sgd().step([hostValue])).toThrow(/w\.grad is a device tensor but w is on the host/);
+    const deviceValue = { name: 'k', value: fake([2]), grad: new Tensor([2], new Float32Array(2)) };
+    expect(() => adam().step([deviceValue])).toThrow(/k\.grad must be a device tensor like k/);
+    const misshapen = { name: 'k', value: fake([2]), grad: fake([3]) };
+    expect(() => sgd().step([misshapen])).toThrow(/k\.grad must have k's shape \[2\]/);
   });
 });
 

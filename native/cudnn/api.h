@@ -55,7 +55,11 @@ namespace deconv::cudnn {
   X(cuEventRecord)                      \
   X(cuEventSynchronize)                 \
   X(cuEventElapsedTime)                 \
-  X(cuEventDestroy)
+  X(cuEventDestroy)                     \
+  X(cuModuleLoadData)                   \
+  X(cuModuleUnload)                     \
+  X(cuModuleGetFunction)                \
+  X(cuLaunchKernel)
 
 #define DECONV_CUDNN_FUNCTIONS(X)                        \
   X(cudnnGetVersion)                                     \

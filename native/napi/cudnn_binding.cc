@@ -27,6 +27,7 @@
 #include "../cudnn/dtype.h"
 #include "../cudnn/plan_cache.h"
 #include "async_bridge.h"
+#include "cudnn_tensor_handle.h"
 #include "guard.h"
 #include "problem_from_js.h"
 
@@ -43,14 +44,7 @@ using cudnn::PlanCache;
 using cudnn::PlanOptions;
 using cudnn::ScratchBuffer;
 
-// Tags that tell our Externals from any other object (napi_type_tag).
-constexpr napi_type_tag kTensorTag = {0x6465636f6e762d74ULL, 0x656e736f722d3031ULL};
 constexpr napi_type_tag kPackedTag = {0x6465636f6e762d70ULL, 0x61636b65642d3031ULL};
-
-// What a device tensor handle holds. dispose() drops the buffer; calls in flight keep theirs.
-struct TensorHandle {
-  std::shared_ptr<DeviceBuffer> buffer;
-};
 
 // A plan with its filter (and bias) on the device in cuDNN's layout.
 struct PackedHandle {
@@ -67,24 +61,6 @@ Mode modeFrom(const Napi::Value& value) {
   if (name == "enqueue") return Mode::Enqueue;
   if (name == "async") return Mode::Async;
   throw rangeError("mode must be 'sync', 'enqueue' or 'async'");
-}
-
-std::shared_ptr<DeviceBuffer> tensorFrom(const Napi::Value& value, const char* name) {
-  if (!value.IsExternal() || !value.As<Napi::External<TensorHandle>>().CheckTypeTag(&kTensorTag)) {
-    throw typeError(std::string(name) + " must be a device tensor");
-  }
-  auto* handle = value.As<Napi::External<TensorHandle>>().Data();
-  if (!handle->buffer) throw Error(ErrorKind::Error, std::string(name) + " is a disposed device tensor");
-  return handle->buffer;
-}
-
-Napi::Value tensorHandle(Napi::Env env, std::shared_ptr<DeviceBuffer> buffer) {
-  auto owned = std::make_unique<TensorHandle>();
-  owned->buffer = std::move(buffer);
-  auto external = Napi::External<TensorHandle>::New(env, owned.get(), [](Napi::Env, TensorHandle* data) { delete data; });
-  owned.release();
-  external.TypeTag(&kTensorTag);
-  return external;
 }
 
 // A tensor argument: host data or a device buffer.
@@ -337,38 +313,50 @@ Napi::Value run(const Napi::CallbackInfo& info) {
 }
 
 // cudnnBackward(problem, opts, x, w, dy, outputs, mode): the gradients of the problem without its
-// bias and activation. 'sync': outputs = { dX, dW, dB } Float32Arrays (or null) filled in place;
-// 'async': outputs = { dX, dW, dB } booleans, resolves with an object of new Float32Arrays.
+// bias and activation. outputs = { dX, dW, dB }, each null/undefined/false (not wanted), a device
+// tensor (written on the device), or for a host result a Float32Array ('sync', filled in place)
+// or true ('async', resolved as a new Float32Array in the Promise's object). 'enqueue' takes
+// device outputs only and returns once the work is queued.
 Napi::Value backward(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   const Problem problem = checkedProblem(info[0]);
   PlanOptions options = optionsFrom(info[1]);
   const Mode mode = modeFrom(info[6]);
-  if (mode == Mode::Enqueue) throw rangeError("mode must be 'sync' or 'async' for gradients");
   const Operand x = operandFrom(info[2], "x", problem.inputElements(), false);
   const Operand w = operandFrom(info[3], "w", problem.filterElements(), false);
   const Operand dy = operandFrom(info[4], "dy", problem.outputElements(), false);
-  reconcile(options, {{&x, "x"}, {&w, "w"}, {&dy, "dy"}});
   if (!info[5].IsObject()) throw typeError("outputs must be an object");
   const Napi::Object outputs = info[5].As<Napi::Object>();
   struct Wanted {
     const char* name;
     int64_t elements;
-    float* host = nullptr;
+    float* host = nullptr;     // 'sync' host result
+    Operand target;            // device result
     bool wanted = false;
   };
-  Wanted wanted[3] = {{"dX", problem.inputElements()}, {"dW", problem.filterElements()}, {"dB", problem.outChannels}};
+  Wanted wanted[3] = {{"dX", problem.inputElements(), nullptr, {}, false},
+                      {"dW", problem.filterElements(), nullptr, {}, false},
+                      {"dB", problem.outChannels, nullptr, {}, false}};
+  bool anyHost = false;
   for (Wanted& g : wanted) {
     const Napi::Value v = outputs.Get(g.name);
+    if (v.IsNull() || v.IsUndefined() || (v.IsBoolean() && !v.As<Napi::Boolean>().Value())) continue;
+    g.wanted = true;
+    if (v.IsExternal()) {
+      g.target = operandFrom(v, g.name, g.elements, false);
+      continue;
+    }
+    anyHost = true;
     if (mode == Mode::Async) {
-      g.wanted = v.IsBoolean() && v.As<Napi::Boolean>().Value();
-    } else if (!v.IsNull() && !v.IsUndefined()) {
+      if (!v.IsBoolean()) throw typeError(std::string("outputs.") + g.name + " must be a boolean or a device tensor in 'async' mode");
+    } else {
       const Operand o = operandFrom(v, g.name, g.elements, false);
-      if (!o.host) throw typeError(std::string(g.name) + " must be a Float32Array");
+      if (!o.host) throw typeError(std::string("outputs.") + g.name + " must be a Float32Array or a device tensor");
       g.host = const_cast<float*>(o.host);
-      g.wanted = true;
     }
   }
+  if (mode == Mode::Enqueue && anyHost) throw typeError("mode 'enqueue' needs device outputs");
+  reconcile(options, {{&x, "x"}, {&w, "w"}, {&dy, "dy"}, {&wanted[0].target, "dX"}, {&wanted[1].target, "dW"}, {&wanted[2].target, "dB"}});
   Device& device = Device::get(options.device);
   const std::size_t es = cudnn::dtypeSize(options.dtype);
   InFlight flight;
@@ -388,34 +376,50 @@ Napi::Value backward(const Napi::CallbackInfo& info) {
       wp = scratch.back().pointer();
     }
     const CUdeviceptr dyp = stage(device, dy, problem.outputElements(), options.dtype, flight, scratch, "the output gradient");
-    CUdeviceptr targets[3] = {0, 0, 0};
+    // Where each gradient is computed: the caller's device tensor, or a temporary (a host result,
+    // or a filter gradient that still has to leave cuDNN's layout).
+    CUdeviceptr computed[3] = {0, 0, 0};
     for (int i = 0; i < 3; ++i) {
       if (!wanted[i].wanted) continue;
+      const bool direct = wanted[i].target.device && !(i == 1 && plan->filterNeedsPacking());
+      if (direct) {
+        computed[i] = wanted[i].target.device->pointer();
+        flight.buffers.push_back(wanted[i].target.device);
+        continue;
+      }
       scratch.emplace_back(device, static_cast<std::size_t>(wanted[i].elements) * es, wanted[i].name);
-      targets[i] = scratch.back().pointer();
+      computed[i] = scratch.back().pointer();
     }
-    plan->enqueueBackward(xp, wp, dyp, targets[0], targets[1], targets[2]);
-    if (targets[1] && plan->filterNeedsPacking()) {
-      scratch.emplace_back(device, static_cast<std::size_t>(problem.filterElements()) * es, "the filter gradient");
-      plan->unpackFilter(targets[1], scratch.back().pointer());
-      targets[1] = scratch.back().pointer();
+    plan->enqueueBackward(xp, wp, dyp, computed[0], computed[1], computed[2]);
+    if (computed[1] && plan->filterNeedsPacking()) {
+      CUdeviceptr unpacked = 0;
+      if (wanted[1].target.device) {
+        unpacked = wanted[1].target.device->pointer();
+        flight.buffers.push_back(wanted[1].target.device);
+      } else {
+        scratch.emplace_back(device, static_cast<std::size_t>(problem.filterElements()) * es, "the filter gradient");
+        unpacked = scratch.back().pointer();
+      }
+      plan->unpackFilter(computed[1], unpacked);
+      computed[1] = unpacked;
     }
     for (int i = 0; i < 3; ++i) {
-      if (!wanted[i].wanted) continue;
+      if (!wanted[i].wanted || wanted[i].target.device) continue;
       NamedResult r;
       r.name = wanted[i].name;
       r.elements = wanted[i].elements;
       r.data = device.pinned(static_cast<std::size_t>(r.elements) * es);
-      cudnn::checkDriver(cudnn::driver().cuMemcpyDtoHAsync(r.data.data(), targets[i], static_cast<std::size_t>(r.elements) * es, device.stream()),
+      cudnn::checkDriver(cudnn::driver().cuMemcpyDtoHAsync(r.data.data(), computed[i], static_cast<std::size_t>(r.elements) * es, device.stream()),
                          "cuMemcpyDtoHAsync");
       flight.named.push_back(std::move(r));
     }
     if (mode == Mode::Sync) {
       device.synchronize();
-    } else {
+    } else if (mode == Mode::Async || !flight.pinned.empty()) {
+      // 'enqueue' needs a completion only to keep host staging alive until the stream has read it.
       auto completion = std::make_unique<Completion>();
       completion->bridge = AsyncBridge::of(env);
-      completion->deferred = deferred = std::make_shared<Napi::Promise::Deferred>(env);
+      if (mode == Mode::Async) completion->deferred = deferred = std::make_shared<Napi::Promise::Deferred>(env);
       completion->flight = std::move(flight);
       completion->bridge->begin(env);
       cudnn::checkDriver(cudnn::driver().cuLaunchHostFunc(device.stream(), onStreamReached, completion.get()), "cuLaunchHostFunc");
@@ -423,11 +427,13 @@ Napi::Value backward(const Napi::CallbackInfo& info) {
     }
   }
   if (mode == Mode::Async) return deferred->Promise();
-  std::size_t next = 0;
-  for (Wanted& g : wanted) {
-    if (!g.wanted) continue;
-    cudnn::toFloat32(flight.named[next].data.data(), g.host, g.elements, options.dtype);
-    ++next;
+  if (mode == Mode::Sync) {
+    std::size_t next = 0;
+    for (Wanted& g : wanted) {
+      if (!g.wanted || g.target.device) continue;
+      cudnn::toFloat32(flight.named[next].data.data(), g.host, g.elements, options.dtype);
+      ++next;
+    }
   }
   return env.Undefined();
 }
@@ -596,10 +602,7 @@ Napi::Value download(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value disposeTensor(const Napi::CallbackInfo& info) {
-  if (!info[0].IsExternal() || !info[0].As<Napi::External<TensorHandle>>().CheckTypeTag(&kTensorTag)) {
-    throw typeError("tensor must be a device tensor");
-  }
-  info[0].As<Napi::External<TensorHandle>>().Data()->buffer.reset();
+  disposeTensorHandle(info[0]);
   return info.Env().Undefined();
 }
 
@@ -747,6 +750,7 @@ void registerCudnn(Napi::Env env, Napi::Object exports) {
   add("cudnnSetWorkspaceLimit", Napi::Function::New(env, Guarded<setWorkspaceLimit>, "cudnnSetWorkspaceLimit"));
   add("cudnnTime", Napi::Function::New(env, Guarded<timePacked>, "cudnnTime"));
   add("cudnnConvert", Napi::Function::New(env, Guarded<convert>, "cudnnConvert"));
+  registerCudnnTraining(env, exports);
 }
 
 }  // namespace deconv::napi

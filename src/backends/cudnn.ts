@@ -63,11 +63,11 @@ export const cudnnBackend: Backend = {
   async convTransposeAsync(p, x, w, bias, options) {
     return (await cudnnAddon().cudnnRun(packProblem(p), cudnnOptions(p, options), x, w, bias ?? null, null, 'async')) as Float32Array;
   },
-  convTransposeBackward(p, x, w, dy, outputs) {
-    cudnnAddon().cudnnBackward(packProblem(p), cudnnOptions(p, undefined), x, w, dy, { dX: outputs.dX ?? null, dW: outputs.dW ?? null, dB: outputs.dB ?? null }, 'sync');
+  convTransposeBackward(p, x, w, dy, outputs, options) {
+    cudnnAddon().cudnnBackward(packProblem(p), cudnnOptions(p, options), x, w, dy, { dX: outputs.dX ?? null, dW: outputs.dW ?? null, dB: outputs.dB ?? null }, 'sync');
   },
-  async convTransposeBackwardAsync(p, x, w, dy, wanted) {
-    return (await cudnnAddon().cudnnBackward(packProblem(p), cudnnOptions(p, undefined), x, w, dy, { ...wanted }, 'async')) as GradientArrays;
+  async convTransposeBackwardAsync(p, x, w, dy, wanted, options) {
+    return (await cudnnAddon().cudnnBackward(packProblem(p), cudnnOptions(p, options), x, w, dy, { ...wanted }, 'async')) as GradientArrays;
   },
   pack(p, w, bias, options): PackedWeights {
     const addon = cudnnAddon();

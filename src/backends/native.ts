@@ -87,15 +87,55 @@ export interface Addon {
     x: CudnnOperand,
     w: CudnnOperand,
     dy: CudnnOperand,
-    outputs: { dX: Float32Array | boolean | null; dW: Float32Array | boolean | null; dB: Float32Array | boolean | null },
-    mode: 'sync' | 'async',
-  ): Promise<{ dX?: Float32Array; dW?: Float32Array; dB?: Float32Array }> | undefined;
+    outputs: { dX: CudnnGradientTarget; dW: CudnnGradientTarget; dB: CudnnGradientTarget },
+    mode: 'sync' | 'enqueue' | 'async',
+  ): Promise<{ dX?: Float32Array; dW?: Float32Array; dB?: Float32Array } | undefined> | undefined;
+  /** Optimizer and activation kernels on device tensors; each only enqueues. */
+  cudnnSgd?(w: NativeTensorHandle, g: NativeTensorHandle, velocity: NativeTensorHandle | null, lr: number, momentum: number, nesterov: boolean): void;
+  cudnnAdam?(w: NativeTensorHandle, g: NativeTensorHandle, m: NativeTensorHandle, v: NativeTensorHandle, lr: number, beta1: number, beta2: number, epsilon: number): void;
+  cudnnActivationForward?(activation: string, alpha: number, v: NativeTensorHandle, y: NativeTensorHandle): void;
+  cudnnActivationBackward?(activation: string, alpha: number, y: NativeTensorHandle, dy: NativeTensorHandle, dv: NativeTensorHandle): void;
+  cudnnBatchNormForward?(
+    x: NativeTensorHandle,
+    y: NativeTensorHandle,
+    normalized: NativeTensorHandle,
+    invStd: NativeTensorHandle,
+    gamma: NativeTensorHandle | null,
+    beta: NativeTensorHandle | null,
+    movingMean: NativeTensorHandle,
+    movingVariance: NativeTensorHandle,
+    outer: number,
+    channels: number,
+    inner: number,
+    momentum: number,
+    epsilon: number,
+    training: boolean,
+  ): void;
+  cudnnBatchNormBackward?(
+    dy: NativeTensorHandle,
+    normalized: NativeTensorHandle,
+    invStd: NativeTensorHandle,
+    gamma: NativeTensorHandle | null,
+    dx: NativeTensorHandle,
+    dGamma: NativeTensorHandle | null,
+    dBeta: NativeTensorHandle | null,
+    outer: number,
+    channels: number,
+    inner: number,
+    training: boolean,
+  ): void;
   cudnnRunPacked?(handle: CudnnPackedHandle, x: CudnnOperand, y: CudnnOperand | null, mode: 'sync' | 'enqueue' | 'async'): Promise<Float32Array | undefined> | undefined;
   cudnnDisposePlan?(handle: CudnnPackedHandle): void;
   cudnnDescribePlan?(p: Float64Array | CudnnPackedHandle, o?: CudnnCallOptions): string;
   cudnnTime?(handle: CudnnPackedHandle, x: NativeTensorHandle, y: NativeTensorHandle, iterations: number): number;
   cudnnConvert?(data: Float32Array, dtype: string): Float32Array;
 }
+
+/**
+ * Where cudnnBackward puts one gradient: not wanted (null/false), a device tensor, or the host
+ * (a Float32Array filled in 'sync' mode, true for a new array in 'async' mode).
+ */
+export type CudnnGradientTarget = Float32Array | NativeTensorHandle | boolean | null;
 
 export interface NativeState {
   readonly addon?: Addon;

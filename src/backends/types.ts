@@ -81,7 +81,7 @@ export interface Backend {
    * `outputs` from x, w (problem layouts) and dy (the output's shape). Optional: a backend without
    * it cannot compute gradients, and 'auto' passes it over for backward calls.
    */
-  convTransposeBackward?(problem: ConvTransposeProblem, x: Float32Array, w: Float32Array, dy: Float32Array, outputs: GradientArrays): void;
+  convTransposeBackward?(problem: ConvTransposeProblem, x: Float32Array, w: Float32Array, dy: Float32Array, outputs: GradientArrays, options?: BackendCallOptions): void;
   /** The same off the JS thread where the backend can; resolves with new arrays for the wanted gradients. */
   convTransposeBackwardAsync?(
     problem: ConvTransposeProblem,
@@ -89,5 +89,6 @@ export interface Backend {
     w: Float32Array,
     dy: Float32Array,
     wanted: WantedGradients,
+    options?: BackendCallOptions,
   ): Promise<GradientArrays>;
 }

@@ -1,6 +1,12 @@
-/** Keras's Activation layer: an activation on its own (after a BatchNormalization, say). */
+/**
+ * Keras's Activation layer: an activation on its own (after a BatchNormalization, say). It has no
+ * weights, so it follows its input: a device tensor is activated on the device (a kernel).
+ */
+import { activationBackwardOnDevice, activationOnDevice } from '../device-kernels.js';
+import { DeviceTensor } from '../device-tensor.js';
 import { checkOptions, checkTensor } from '../problem/index.js';
 import { describe as describeValue, typeError } from '../errors.js';
+import type { ResultFor } from '../ops/tf.js';
 import { Tensor, type TensorLike } from '../tensor.js';
 import { activationBackward, applyActivation, checkActivation, defaultAlpha, type ActivationName } from './activations.js';
 import type { Layer, Parameter } from './layer.js';
@@ -19,7 +25,7 @@ export class Activation implements Layer {
   readonly name: string;
   readonly activation: ActivationName;
   readonly alpha: number;
-  #lastOutput: Tensor | undefined;
+  #lastOutput: Tensor | DeviceTensor | undefined;
 
   constructor(config: ActivationConfig) {
     const c = checkOptions('config', config, ['activation', 'alpha', 'name']);
@@ -30,22 +36,32 @@ export class Activation implements Layer {
     this.name = (c.name as string | undefined) ?? `activation_${++counter}`;
   }
 
-  apply(x: TensorLike): Tensor {
+  apply<X extends TensorLike | DeviceTensor>(x: X): ResultFor<X> {
     const input = checkTensor('x', x);
-    this.#lastOutput = new Tensor(input.shape, applyActivation(this.activation, this.alpha, input.data));
-    return this.#lastOutput;
+    if (this.#lastOutput instanceof DeviceTensor) this.#lastOutput.dispose();
+    this.#lastOutput = input.device
+      ? activationOnDevice(this.activation, this.alpha, input.device as DeviceTensor)
+      : new Tensor(input.shape, applyActivation(this.activation, this.alpha, input.data));
+    return this.#lastOutput as ResultFor<X>;
   }
 
-  async applyAsync(x: TensorLike): Promise<Tensor> {
+  async applyAsync<X extends TensorLike | DeviceTensor>(x: X): Promise<ResultFor<X>> {
     return this.apply(x);
   }
 
-  backward(dy: TensorLike): Tensor {
+  backward<D extends TensorLike | DeviceTensor>(dy: D): ResultFor<D> {
     const y = this.#lastOutput;
     if (!y) throw new Error(`layer '${this.name}': backward() needs a forward pass (apply) first`);
     const g = checkTensor('dy', dy);
-    if (g.data.length !== y.data.length) throw new RangeError(`dy must have the last output's shape [${y.shape.join(', ')}], but got ${describeValue(g.shape)}`);
-    return new Tensor(y.shape, activationBackward(this.activation, this.alpha, y.data, g.data).slice());
+    if (g.shape.length !== y.shape.length || g.shape.some((d, i) => d !== y.shape[i])) {
+      throw new RangeError(`dy must have the last output's shape [${y.shape.join(', ')}], but got ${describeValue(g.shape)}`);
+    }
+    if (y instanceof DeviceTensor) {
+      if (!g.device) throw new TypeError(`layer '${this.name}': dy must be a device tensor like the last output`);
+      return activationBackwardOnDevice(this.activation, this.alpha, y, g.device as DeviceTensor) as ResultFor<D>;
+    }
+    if (g.device) throw new TypeError(`layer '${this.name}': dy must be a host tensor like the last output`);
+    return new Tensor(y.shape, activationBackward(this.activation, this.alpha, y.data, g.data).slice()) as ResultFor<D>;
   }
 
   parameters(): Parameter[] {

@@ -4,8 +4,14 @@
  *   moving = moving·momentum + batch·(1 − momentum);
  * inference mode uses the moving statistics. y = γ·(x − μ)/√(σ² + ε) + β.
  * After a transposed convolution in inference, `foldBatchNorm` (fold.ts) merges the two.
+ *
+ * After toDevice(), the layer computes on the GPU (native/cudnn/kernels/training.cu) with the
+ * same semantics; its γ, β and moving statistics stay float32 there whatever the data's dtype.
  */
+import { batchNormBackwardOnDevice, batchNormOnDevice, type BatchNormSaved } from '../device-kernels.js';
+import { DeviceTensor, toDevice, uploadInto, type ToDeviceOptions } from '../device-tensor.js';
 import { describe as describeValue, rangeError, typeError } from '../errors.js';
+import type { ResultFor } from '../ops/tf.js';
 import { checkInt, checkOptions, checkTensor, type CheckedTensor } from '../problem/index.js';
 import { Tensor, type TensorLike } from '../tensor.js';
 import { initialize, initializerConfig, type InitializerSpec } from './initializers.js';
@@ -50,10 +56,15 @@ export class BatchNormalization implements Layer {
   readonly initializers: Record<'beta' | 'gamma' | 'movingMean' | 'movingVariance', InitializerSpec>;
   #gamma: Parameter | undefined;
   #beta: Parameter | undefined;
-  #movingMean: Tensor | undefined;
-  #movingVariance: Tensor | undefined;
-  /** What backward needs from the last training-mode forward pass. */
-  #saved: { geometry: Geometry; normalized: Float32Array; invStd: Float64Array; shape: number[]; training: boolean } | undefined;
+  #movingMean: Tensor | DeviceTensor | undefined;
+  #movingVariance: Tensor | DeviceTensor | undefined;
+  /** The device the per-channel tensors live on (after toDevice()), or undefined for the host. */
+  #placement: number | undefined;
+  /** What backward needs from the last forward pass. */
+  #saved:
+    | { geometry: Geometry; normalized: Float32Array; invStd: Float64Array; shape: number[]; training: boolean }
+    | { geometry: Geometry; device: BatchNormSaved; shape: number[]; training: boolean }
+    | undefined;
 
   constructor(config: BatchNormalizationConfig = {}) {
     const c = checkOptions('config', config, KEYS);
@@ -100,23 +111,72 @@ export class BatchNormalization implements Layer {
     this.#beta = this.center ? { name: 'beta', value: make(this.initializers.beta), grad: undefined } : undefined;
     this.#movingMean = make(this.initializers.movingMean);
     this.#movingVariance = make(this.initializers.movingVariance);
+    if (this.#placement !== undefined) this.#moveTo(this.#placement);
   }
 
-  /** Per-channel γ (ones without scale), β (zeros without center) and the moving statistics. */
+  /**
+   * Moves γ, β and the moving statistics to a GPU (now, or when built); from then on the layer
+   * takes and returns device tensors. Only `options.device` matters: the per-channel tensors stay
+   * float32 (the data keeps its own dtype).
+   */
+  toDevice(options: ToDeviceOptions = {}): this {
+    const device = options.device ?? 0;
+    if (this.built) this.#moveTo(device);
+    this.#placement = device;
+    return this;
+  }
+
+  /** Brings the per-channel tensors back to the host (the inverse of toDevice). */
+  toHost(): this {
+    if (this.built && this.#placement !== undefined) {
+      const host = this.weights();
+      if (this.#gamma) this.#gamma = { name: 'gamma', value: host.gamma!, grad: undefined };
+      if (this.#beta) this.#beta = { name: 'beta', value: host.beta!, grad: undefined };
+      this.#movingMean = host.movingMean!;
+      this.#movingVariance = host.movingVariance!;
+    }
+    this.#placement = undefined;
+    this.#saved = undefined;
+    return this;
+  }
+
+  #moveTo(device: number): void {
+    const host = this.weights();
+    const place = (t: Tensor) => toDevice(t, { device, dtype: 'float32' });
+    if (this.#gamma) this.#gamma = { name: 'gamma', value: place(host.gamma!), grad: undefined };
+    if (this.#beta) this.#beta = { name: 'beta', value: place(host.beta!), grad: undefined };
+    this.#movingMean = place(host.movingMean!);
+    this.#movingVariance = place(host.movingVariance!);
+    this.#saved = undefined;
+  }
+
+  /**
+   * Per-channel γ (ones without scale), β (zeros without center) and the moving statistics: the
+   * layer's own arrays on the host, copies read back for a device layer.
+   */
   statistics(): { gamma: Float32Array; beta: Float32Array; movingMean: Float32Array; movingVariance: Float32Array } {
     if (!this.#movingMean || !this.#movingVariance) throw new Error(`layer '${this.name}' is not built yet`);
-    const C = this.#movingMean.data.length;
+    const data = (t: Tensor | DeviceTensor) => (t instanceof DeviceTensor ? t.toHostSync().data : t.data);
+    const C = this.#movingMean.shape[0]!;
     return {
-      gamma: this.#gamma?.value.data ?? new Float32Array(C).fill(1),
-      beta: this.#beta?.value.data ?? new Float32Array(C),
-      movingMean: this.#movingMean.data,
-      movingVariance: this.#movingVariance.data,
+      gamma: this.#gamma ? data(this.#gamma.value) : new Float32Array(C).fill(1),
+      beta: this.#beta ? data(this.#beta.value) : new Float32Array(C),
+      movingMean: data(this.#movingMean),
+      movingVariance: data(this.#movingVariance),
     };
   }
 
-  apply(x: TensorLike, options: ApplyOptions = {}): Tensor {
+  apply<X extends TensorLike | DeviceTensor>(x: X, options: ApplyOptions = {}): ResultFor<X> {
     const input = checkTensor('x', x);
+    if (Boolean(input.device) !== (this.#placement !== undefined)) {
+      throw new TypeError(
+        input.device
+          ? `layer '${this.name}': x is a device tensor but the layer is on the host: call layer.toDevice() first`
+          : `layer '${this.name}': the layer is on device ${this.#placement}: pass x as a device tensor (toDevice(x))`,
+      );
+    }
     if (!this.built) this.build(input.shape);
+    if (input.device) return this.#applyOnDevice(input.device as DeviceTensor, options.training === true) as ResultFor<X>;
     const geometry = this.#geometry(input.shape);
     const { gamma, beta, movingMean, movingVariance } = this.statistics();
     if (geometry.channels !== movingMean.length) {
@@ -141,10 +201,37 @@ export class BatchNormalization implements Layer {
       }
     }
     this.#saved = { geometry, normalized, invStd, shape: input.shape, training };
-    return new Tensor(input.shape, out);
+    return new Tensor(input.shape, out) as ResultFor<X>;
   }
 
-  async applyAsync(x: TensorLike, options?: ApplyOptions): Promise<Tensor> {
+  #applyOnDevice(x: DeviceTensor, training: boolean): DeviceTensor {
+    const geometry = this.#geometry(x.shape);
+    const channels = this.#movingMean!.shape[0]!;
+    if (geometry.channels !== channels) {
+      throw new RangeError(`x must have ${channels} channels along axis ${this.axis}, but got shape ${describeValue(x.shape)}`);
+    }
+    if (training && geometry.outer * geometry.inner === 0) throw rangeError('x', 'at least one value per channel in training mode', x.shape);
+    const state = {
+      gamma: this.#gamma?.value as DeviceTensor | undefined,
+      beta: this.#beta?.value as DeviceTensor | undefined,
+      movingMean: this.#movingMean as DeviceTensor,
+      movingVariance: this.#movingVariance as DeviceTensor,
+    };
+    const { y, saved } = batchNormOnDevice(x, geometry, state, this.momentum, this.epsilon, training);
+    this.#releaseSaved();
+    this.#saved = { geometry, device: saved, shape: [...x.shape], training };
+    return y;
+  }
+
+  /** Frees the last device pass's saved tensors now rather than at garbage collection. */
+  #releaseSaved(): void {
+    if (this.#saved && 'device' in this.#saved) {
+      this.#saved.device.normalized.dispose();
+      this.#saved.device.invStd.dispose();
+    }
+  }
+
+  async applyAsync<X extends TensorLike | DeviceTensor>(x: X, options?: ApplyOptions): Promise<ResultFor<X>> {
     return this.apply(x, options);
   }
 
@@ -171,12 +258,31 @@ export class BatchNormalization implements Layer {
     return { mean, variance };
   }
 
-  backward(dy: TensorLike): Tensor {
+  backward<D extends TensorLike | DeviceTensor>(dy: D): ResultFor<D> {
     const saved = this.#saved;
     if (!saved) throw new Error(`layer '${this.name}': backward() needs a forward pass (apply) first`);
     const g = checkTensor('dy', dy);
     if (g.shape.length !== saved.shape.length || g.shape.some((d, i) => d !== saved.shape[i])) {
       throw new RangeError(`dy must have the last output's shape [${saved.shape.join(', ')}], but got ${describeValue(g.shape)}`);
+    }
+    if (Boolean(g.device) !== 'device' in saved) {
+      throw new TypeError(`layer '${this.name}': dy must live where the last output does (${'device' in saved ? 'a device tensor' : 'on the host'})`);
+    }
+    if ('device' in saved) {
+      const result = batchNormBackwardOnDevice(
+        g.device as DeviceTensor,
+        saved.geometry,
+        saved.device,
+        this.#gamma?.value as DeviceTensor | undefined,
+        { dGamma: this.#gamma !== undefined, dBeta: this.#beta !== undefined },
+        saved.training,
+      );
+      for (const [p, grad] of [[this.#gamma, result.dGamma], [this.#beta, result.dBeta]] as const) {
+        if (!p) continue;
+        if (p.grad instanceof DeviceTensor) p.grad.dispose();
+        p.grad = grad;
+      }
+      return result.dx as ResultFor<D>;
     }
     const { geometry, normalized, invStd } = saved;
     const { gamma } = this.statistics();
@@ -199,16 +305,27 @@ export class BatchNormalization implements Layer {
     }
     if (this.#gamma) this.#gamma.grad = new Tensor([C], Float32Array.from(dGamma));
     if (this.#beta) this.#beta.grad = new Tensor([C], Float32Array.from(dBeta));
-    return new Tensor(saved.shape, dx);
+    return new Tensor(saved.shape, dx) as ResultFor<D>;
   }
 
   parameters(): Parameter[] {
     return [this.#gamma, this.#beta].filter((p): p is Parameter => p !== undefined);
   }
 
+  /** Every weight by name as a host tensor (the layer's own on the host, copies for a device layer). */
   weights(): Record<string, Tensor> {
     if (!this.#movingMean || !this.#movingVariance) return {};
+    const host = (t: Tensor | DeviceTensor) => (t instanceof DeviceTensor ? t.toHostSync() : t);
     const out: Record<string, Tensor> = {};
+    for (const p of this.parameters()) out[p.name] = host(p.value);
+    out.movingMean = host(this.#movingMean);
+    out.movingVariance = host(this.#movingVariance);
+    return out;
+  }
+
+  #own(): Record<string, Tensor | DeviceTensor> {
+    if (!this.#movingMean || !this.#movingVariance) return {};
+    const out: Record<string, Tensor | DeviceTensor> = {};
     for (const p of this.parameters()) out[p.name] = p.value;
     out.movingMean = this.#movingMean;
     out.movingVariance = this.#movingVariance;
@@ -216,13 +333,14 @@ export class BatchNormalization implements Layer {
   }
 
   setWeights(weights: Record<string, TensorLike>): void {
-    const own = this.weights();
+    const own = this.#own();
     for (const [name, value] of Object.entries(weights)) {
       const target = own[name];
       if (!target) throw rangeError('weights key', `one of ${Object.keys(own).map((k) => `'${k}'`).join(', ')} (is the layer built?)`, name);
       const t = checkTensor(`weights.${name}`, value, [1]);
       if (t.shape[0] !== target.shape[0]) throw new RangeError(`weights.${name} must have shape [${target.shape[0]}], but got [${t.shape.join(', ')}]`);
-      target.data.set(t.data);
+      if (target instanceof DeviceTensor) uploadInto(target, t.data);
+      else target.data.set(t.data);
     }
   }
 

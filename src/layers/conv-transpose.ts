@@ -10,6 +10,8 @@
  * then the op runs as tf.nn.conv_transpose with that output shape and padding SAME/VALID.
  */
 import type { BackendChoice } from '../backends/types.js';
+import { activationBackwardOnDevice } from '../device-kernels.js';
+import { DeviceTensor, toDevice, uploadInto, type ToDeviceOptions } from '../device-tensor.js';
 import { describe as describeValue, rangeError, typeError } from '../errors.js';
 import {
   conv1dTransposeBackward,
@@ -23,6 +25,7 @@ import {
   conv2dTransposeAsync,
   conv3dTranspose,
   conv3dTransposeAsync,
+  type ResultFor,
 } from '../ops/tf.js';
 import { checkEnum, checkInt, checkOptions, checkTensor, type CheckedTensor } from '../problem/index.js';
 import { Tensor, type TensorLike } from '../tensor.js';
@@ -120,8 +123,10 @@ export abstract class ConvTranspose implements Layer {
   backend: BackendChoice;
   #kernel: Parameter | undefined;
   #bias: Parameter | undefined;
+  /** Where the weights live (or will, once built): undefined for the host. */
+  #placement: Required<ToDeviceOptions> | undefined;
   #lastInput: CheckedTensor | undefined;
-  #lastOutput: Tensor | undefined;
+  #lastOutput: Tensor | DeviceTensor | undefined;
 
   protected constructor(rank: Rank, config: ConvTransposeLayerConfig) {
     const c = checkOptions('config', config, CONFIG_KEYS);
@@ -189,6 +194,45 @@ export abstract class ConvTranspose implements Layer {
     this.#bias = this.useBias
       ? { name: 'bias', value: new Tensor([this.filters], initialize(this.biasInitializer, [this.filters])), grad: undefined }
       : undefined;
+    if (this.#placement) this.#moveWeights(this.#placement);
+  }
+
+  /** Where the weights live: `{ device, dtype }` after toDevice(), undefined on the host. */
+  get placement(): Readonly<Required<ToDeviceOptions>> | undefined {
+    return this.#placement;
+  }
+
+  /**
+   * Moves the weights to a GPU (now, or when the layer is built): from then on the layer takes
+   * and returns device tensors, computes on cuDNN, and keeps its gradients there, so optimizers
+   * update it on the device. Optimizer state kept for the host weights does not carry over.
+   */
+  toDevice(options: ToDeviceOptions = {}): this {
+    const placement = { device: options.device ?? 0, dtype: options.dtype ?? 'float32' };
+    if (this.built) this.#moveWeights(placement);
+    this.#placement = placement;
+    return this;
+  }
+
+  /** Brings the weights back to the host (the inverse of toDevice). */
+  toHost(): this {
+    if (this.built && this.#placement) {
+      const host = this.weights();
+      this.#kernel = { name: 'kernel', value: host.kernel!, grad: undefined };
+      if (this.#bias) this.#bias = { name: 'bias', value: host.bias!, grad: undefined };
+    }
+    this.#placement = undefined;
+    this.#lastInput = undefined;
+    this.#lastOutput = undefined;
+    return this;
+  }
+
+  #moveWeights(placement: Required<ToDeviceOptions>): void {
+    const host = this.weights();
+    this.#kernel = { name: 'kernel', value: toDevice(host.kernel!, placement), grad: undefined };
+    if (this.#bias) this.#bias = { name: 'bias', value: toDevice(host.bias!, placement), grad: undefined };
+    this.#lastInput = undefined;
+    this.#lastOutput = undefined;
   }
 
   /** The output shape for an input shape, by Keras's rule. */
@@ -201,8 +245,15 @@ export abstract class ConvTranspose implements Layer {
     return last ? [inputShape[0]!, ...out, this.filters] : [inputShape[0]!, this.filters, ...out];
   }
 
-  #call(x: TensorLike): { input: CheckedTensor; args: unknown[] } {
+  #call(x: TensorLike | DeviceTensor): { input: CheckedTensor; args: unknown[] } {
     const input = checkTensor('x', x, [this.rank + 2]);
+    if (Boolean(input.device) !== Boolean(this.#placement)) {
+      throw new TypeError(
+        input.device
+          ? `layer '${this.name}': x is a device tensor but the weights are on the host: call layer.toDevice() first`
+          : `layer '${this.name}': the weights are on device ${this.#placement!.device}: pass x as a device tensor (toDevice(x))`,
+      );
+    }
     if (!this.built) this.build(input.shape);
     const options = {
       dataFormat: FORMATS[this.rank][this.dataFormat === 'channelsLast' ? 0 : 1],
@@ -216,23 +267,23 @@ export abstract class ConvTranspose implements Layer {
     return { input, args };
   }
 
-  apply(x: TensorLike, _options?: ApplyOptions): Tensor {
+  apply<X extends TensorLike | DeviceTensor>(x: X, _options?: ApplyOptions): ResultFor<X> {
     const { input, args } = this.#call(x);
-    const y = (FORWARD[this.rank] as (...a: unknown[]) => Tensor)(...args);
+    const y = (FORWARD[this.rank] as (...a: unknown[]) => Tensor | DeviceTensor)(...args);
     this.#lastInput = input;
     this.#lastOutput = y;
-    return y;
+    return y as ResultFor<X>;
   }
 
-  async applyAsync(x: TensorLike, _options?: ApplyOptions): Promise<Tensor> {
+  async applyAsync<X extends TensorLike | DeviceTensor>(x: X, _options?: ApplyOptions): Promise<ResultFor<X>> {
     const { input, args } = this.#call(x);
-    const y = await (FORWARD_ASYNC[this.rank] as (...a: unknown[]) => Promise<Tensor>)(...args);
+    const y = await (FORWARD_ASYNC[this.rank] as (...a: unknown[]) => Promise<Tensor | DeviceTensor>)(...args);
     this.#lastInput = input;
     this.#lastOutput = y;
-    return y;
+    return y as ResultFor<X>;
   }
 
-  backward(dy: TensorLike): Tensor {
+  backward<D extends TensorLike | DeviceTensor>(dy: D): ResultFor<D> {
     const input = this.#lastInput;
     const y = this.#lastOutput;
     if (!input || !y) throw new Error(`layer '${this.name}': backward() needs a forward pass (apply) first`);
@@ -240,11 +291,21 @@ export abstract class ConvTranspose implements Layer {
     if (g.shape.length !== y.shape.length || g.shape.some((d, i) => d !== y.shape[i])) {
       throw new RangeError(`dy must have the last output's shape [${y.shape.join(', ')}], but got ${describeValue(g.shape)}`);
     }
-    const dv = activationBackward(this.activation, this.alpha, y.data, g.data);
-    const grads = (BACKWARD[this.rank] as (...a: unknown[]) => Record<'dX' | 'dW' | 'dB', Tensor>)(
+    if (Boolean(g.device) !== y instanceof DeviceTensor) {
+      throw new TypeError(`layer '${this.name}': dy must live where the last output does (${y instanceof DeviceTensor ? 'a device tensor' : 'on the host'})`);
+    }
+    // dv = dy · f′: on the device by a kernel (a temporary freed once queued work is done).
+    let dv: TensorLike | DeviceTensor;
+    let temporary: DeviceTensor | undefined;
+    if (y instanceof DeviceTensor) {
+      dv = this.activation === 'linear' ? (dy as DeviceTensor) : (temporary = activationBackwardOnDevice(this.activation, this.alpha, y, dy as DeviceTensor));
+    } else {
+      dv = { shape: y.shape, data: activationBackward(this.activation, this.alpha, y.data, g.data) };
+    }
+    const grads = (BACKWARD[this.rank] as (...a: unknown[]) => Record<'dX' | 'dW' | 'dB', Tensor | DeviceTensor>)(
       input,
       this.kernel.value,
-      { shape: y.shape, data: dv },
+      dv,
       y.shape,
       [...this.strides],
       this.padding.toUpperCase(),
@@ -255,9 +316,13 @@ export abstract class ConvTranspose implements Layer {
         gradients: this.#bias ? ['dX', 'dW', 'dB'] : ['dX', 'dW'],
       },
     );
-    this.kernel.grad = grads.dW;
-    if (this.#bias) this.#bias.grad = grads.dB;
-    return grads.dX;
+    temporary?.dispose();
+    for (const [p, grad] of [[this.kernel, grads.dW], [this.#bias, grads.dB]] as const) {
+      if (!p) continue;
+      if (p.grad instanceof DeviceTensor) p.grad.dispose(); // device memory back at once, not at GC
+      p.grad = grad;
+    }
+    return grads.dX as ResultFor<D>;
   }
 
   parameters(): Parameter[] {
@@ -265,9 +330,10 @@ export abstract class ConvTranspose implements Layer {
     return this.#bias ? [this.#kernel, this.#bias] : [this.#kernel];
   }
 
+  /** The weights by name, as host tensors (read back from the device for a device layer). */
   weights(): Record<string, Tensor> {
     const out: Record<string, Tensor> = {};
-    for (const p of this.parameters()) out[p.name] = p.value;
+    for (const p of this.parameters()) out[p.name] = p.value instanceof DeviceTensor ? p.value.toHostSync() : p.value;
     return out;
   }
 
@@ -279,7 +345,8 @@ export abstract class ConvTranspose implements Layer {
       if (t.shape.length !== target.value.shape.length || t.shape.some((d, i) => d !== target.value.shape[i])) {
         throw new RangeError(`weights.${name} must have shape [${target.value.shape.join(', ')}], but got [${t.shape.join(', ')}]`);
       }
-      target.value.data.set(t.data);
+      if (target.value instanceof DeviceTensor) uploadInto(target.value, t.data);
+      else target.value.data.set(t.data);
     }
   }
 

@@ -32,19 +32,19 @@ export function foldBatchNorm(conv: ConvTranspose, bn: BatchNormalization, optio
   const scale = new Float64Array(M);
   for (let m = 0; m < M; m++) scale[m] = gamma[m]! / Math.sqrt(movingVariance[m]! + bn.epsilon);
 
-  const kernel = conv.kernel.value;
+  const { kernel, bias: convBias } = conv.weights(); // host copies, wherever the layer lives
   const Mg = M / conv.groups;
-  const C = kernel.shape[kernel.shape.length - 1]!;
+  const C = kernel!.shape[kernel!.shape.length - 1]!;
   const Cg = C / conv.groups;
-  const folded = new Float32Array(kernel.data.length);
+  const folded = new Float32Array(kernel!.data.length);
   // TF layout [tap][Mg][C]: output channel of (m, c) is g·Mg + m with g = ⌊c/Cg⌋.
   for (let i = 0; i < folded.length; i++) {
     const c = i % C;
     const m = Math.floor(i / C) % Mg;
-    folded[i] = kernel.data[i]! * scale[Math.floor(c / Cg) * Mg + m]!;
+    folded[i] = kernel!.data[i]! * scale[Math.floor(c / Cg) * Mg + m]!;
   }
   const bias = new Float32Array(M);
-  const oldBias = conv.bias?.value.data;
+  const oldBias = convBias?.data;
   for (let m = 0; m < M; m++) bias[m] = ((oldBias ? oldBias[m]! : 0) - movingMean[m]!) * scale[m]! + beta[m]!;
 
   const config = {

@@ -3,10 +3,27 @@
  * its layer's last backward pass stored. State (velocities, moments) is kept per parameter object.
  *   sgd:  v ← momentum·v − lr·g;  w ← w + v  (nesterov: w ← w + momentum·v − lr·g)
  *   adam: m ← β₁m + (1 − β₁)g;  v ← β₂v + (1 − β₂)g²;  w ← w − lr·√(1 − β₂ᵗ)/(1 − β₁ᵗ) · m/(√v + ε)
+ *
+ * A parameter on the device (a layer moved with toDevice()) is updated there by one kernel per
+ * parameter (native/cudnn/kernels/training.cu), with its state in float32 device tensors; the
+ * step only enqueues, so a training loop never waits for the GPU until it reads something back.
  */
+import { adamOnDevice, checkDeviceLike, deviceZeros, sgdOnDevice } from '../device-kernels.js';
+import { DeviceTensor } from '../device-tensor.js';
 import { rangeError, typeError } from '../errors.js';
 import { checkOptions } from '../problem/index.js';
+import type { Tensor } from '../tensor.js';
 import type { Parameter } from './layer.js';
+
+/** The parameter's value and gradient, both on the host or both on the device (checked). */
+type Pair = { device: false; w: Tensor; g: Tensor } | { device: true; w: DeviceTensor; g: DeviceTensor };
+
+function pair(p: Parameter): Pair | undefined {
+  if (!p.grad) return undefined;
+  if (p.value instanceof DeviceTensor) return { device: true, w: p.value, g: checkDeviceLike(`${p.name}.grad`, p.grad, p.value, p.name) };
+  if (p.grad instanceof DeviceTensor) throw new TypeError(`${p.name}.grad is a device tensor but ${p.name} is on the host: move the layer with toDevice()`);
+  return { device: false, w: p.value, g: p.grad };
+}
 
 export interface Optimizer {
   /** Applies one update to every parameter that has a gradient. */
@@ -37,6 +54,7 @@ class Sgd implements Optimizer {
   readonly nesterov: boolean;
   iterations = 0;
   readonly #velocity = new WeakMap<Parameter, Float32Array>();
+  readonly #deviceVelocity = new WeakMap<Parameter, DeviceTensor>();
 
   constructor(config: SgdConfig) {
     const c = checkOptions('config', config, ['learningRate', 'momentum', 'nesterov']);
@@ -50,10 +68,17 @@ class Sgd implements Optimizer {
   step(parameters: readonly Parameter[]): void {
     this.iterations++;
     for (const p of parameters) {
-      if (!p.grad) continue;
-      const w = p.value.data;
-      const g = p.grad.data;
+      const operands = pair(p);
+      if (!operands) continue;
       const lr = this.learningRate;
+      if (operands.device) {
+        let velocity = this.#deviceVelocity.get(p);
+        if (this.momentum !== 0 && !velocity) this.#deviceVelocity.set(p, (velocity = deviceZeros(operands.w)));
+        sgdOnDevice(operands.w, operands.g, this.momentum === 0 ? undefined : velocity, lr, this.momentum, this.nesterov);
+        continue;
+      }
+      const w = operands.w.data;
+      const g = operands.g.data;
       if (this.momentum === 0) {
         for (let i = 0; i < w.length; i++) w[i]! -= lr * g[i]!;
         continue;
@@ -86,6 +111,7 @@ class Adam implements Optimizer {
   readonly epsilon: number;
   iterations = 0;
   readonly #moments = new WeakMap<Parameter, { m: Float32Array; v: Float32Array }>();
+  readonly #deviceMoments = new WeakMap<Parameter, { m: DeviceTensor; v: DeviceTensor }>();
 
   constructor(config: AdamConfig) {
     const c = checkOptions('config', config, ['learningRate', 'beta1', 'beta2', 'epsilon']);
@@ -101,9 +127,16 @@ class Adam implements Optimizer {
     const t = ++this.iterations;
     const lr = (this.learningRate * Math.sqrt(1 - this.beta2 ** t)) / (1 - this.beta1 ** t);
     for (const p of parameters) {
-      if (!p.grad) continue;
-      const w = p.value.data;
-      const g = p.grad.data;
+      const operands = pair(p);
+      if (!operands) continue;
+      if (operands.device) {
+        let moments = this.#deviceMoments.get(p);
+        if (!moments) this.#deviceMoments.set(p, (moments = { m: deviceZeros(operands.w), v: deviceZeros(operands.w) }));
+        adamOnDevice(operands.w, operands.g, moments.m, moments.v, lr, this.beta1, this.beta2, this.epsilon);
+        continue;
+      }
+      const w = operands.w.data;
+      const g = operands.g.data;
       let state = this.#moments.get(p);
       if (!state) this.#moments.set(p, (state = { m: new Float32Array(w.length), v: new Float32Array(w.length) }));
       const { m, v } = state;

@@ -3,10 +3,15 @@
  * `conv{1,2,3}dTransposeBackward` for the TensorFlow ones, each with an async twin. The front ends'
  * normalization is reused unchanged; the gradients are those of the linear op (no bias is needed:
  * dB does not depend on it; no activation: callers differentiate it themselves).
+ *
+ * Where the gradients live follows the forward ops' rule, with dY as the backward pass's input:
+ * a device-tensor dY gives device-tensor gradients (cuDNN, in dY's dtype, never read back), so a
+ * training step on the GPU stays there; any device operand makes cuDNN compute the call.
  */
 import { selectBackend, type BackendChoice } from '../backends/registry.js';
 import { tsBackend } from '../backends/ts.js';
-import type { GradientArrays } from '../backends/types.js';
+import type { BackendCallOptions, GradientArrays } from '../backends/types.js';
+import type { DeviceTensor } from '../device-tensor.js';
 import {
   backwardProblem,
   checkOptions,
@@ -27,8 +32,9 @@ import {
   type WantedGradients,
 } from '../problem/index.js';
 import { Tensor, type TensorLike } from '../tensor.js';
-import { degenerate, withOpName } from './execute.js';
-import { normalizeTfArguments, type TfStrides } from './tf.js';
+import { executeBackwardOnDevice, type DeviceGradients } from './device.js';
+import { checkBackendOptions, degenerate, withOpName } from './execute.js';
+import { normalizeTfArguments, type ResultFor, type TfStrides } from './tf.js';
 
 /** Options every backward call takes. */
 export interface BackwardOptions<G extends GradientName = GradientName> {
@@ -36,13 +42,25 @@ export interface BackwardOptions<G extends GradientName = GradientName> {
   backend?: BackendChoice;
   /** Which gradients to compute: any of 'dX', 'dW', 'dB' (default all three). */
   gradients?: readonly G[];
+  /** cuDNN: CUDA device index of host-only calls (device tensors decide their own). */
+  device?: number;
+  /** cuDNN: TF32 tensor cores for float32 (default false). */
+  allowTF32?: boolean;
+  /** cuDNN: only deterministic algorithms. */
+  deterministic?: boolean;
+  /**
+   * Device gradients (dOutput a device tensor): false returns as soon as the work is queued
+   * (later ops and reads are ordered after it); true (default) waits for it to finish.
+   */
+  wait?: boolean;
 }
 
 /**
  * The gradients asked for: `dX` in the input's shape, `dW` in the filters' shape, `dB` of shape
- * `[outputChannels]`.
+ * `[outputChannels]`. They live where the output gradient does: host `Tensor`s, or, when dY is a
+ * device tensor, `DeviceTensor`s in its dtype on its device (computed by cuDNN, never read back).
  */
-export type ConvTransposeGradients<G extends GradientName = GradientName> = { [K in G]: Tensor };
+export type ConvTransposeGradients<G extends GradientName = GradientName, T = Tensor> = { [K in G]: T };
 
 /** Backward options of the ONNX front end: the forward attributes plus what to compute. */
 export interface ConvTransposeBackwardOptions<G extends GradientName = GradientName> extends ConvTransposeAttributes, BackwardOptions<G> {}
@@ -55,7 +73,7 @@ export interface TfConvTransposeBackwardOptions<Format extends string, G extends
   dilations?: number | readonly number[];
 }
 
-const BACKWARD_KEYS = ['backend', 'gradients'] as const;
+const BACKWARD_KEYS = ['backend', 'gradients', 'device', 'allowTF32', 'deterministic', 'wait'] as const;
 const ONNX_KEYS = [...ONNX_ATTRIBUTES, ...Object.keys(ONNX_SNAKE_CASE), ...BACKWARD_KEYS];
 const TF_KEYS = ['dataFormat', 'dilations', ...BACKWARD_KEYS];
 
@@ -65,8 +83,11 @@ interface BackwardCall {
   readonly input: CheckedTensor;
   readonly filters: CheckedTensor;
   readonly dy: CheckedTensor;
+  readonly dyArgument: string;
   readonly wanted: WantedGradients;
   readonly backend: unknown;
+  readonly backendOptions: BackendCallOptions;
+  readonly wait: boolean;
 }
 
 function prepareBackward(
@@ -78,13 +99,14 @@ function prepareBackward(
 ): BackwardCall {
   const problem = backwardProblem(normalized.problem);
   const dy = checkOutputGradient(problem, dyArgument, dyValue);
-  // Gradients read host arrays (on cuDNN too, staged through pinned memory); device tensors here
-  // would have no data to read.
-  for (const [tensor, name] of [[normalized.input, 'input'], [normalized.filters, 'filters'], [dy, dyArgument]] as const) {
-    if (tensor.device) throw new TypeError(`${name} is a device tensor: gradients take host tensors (read them back with toHost())`);
-  }
   const wanted = checkWantedGradients(`${prefix}.gradients`, options.gradients);
-  return { problem, input: normalized.input, filters: normalized.filters, dy, wanted, backend: options.backend };
+  const { backendOptions, wait } = checkBackendOptions(options, prefix);
+  return { problem, input: normalized.input, filters: normalized.filters, dy, dyArgument, wanted, backend: options.backend, backendOptions, wait };
+}
+
+/** Whether any operand is a device tensor: then only cuDNN computes the call. */
+function touchesDevice(call: BackwardCall): boolean {
+  return Boolean(call.input.device || call.filters.device || call.dy.device);
 }
 
 function allocate(call: BackwardCall): GradientArrays {
@@ -110,16 +132,29 @@ function backendFor(call: BackwardCall) {
   return degenerate(call.problem) ? tsBackend : chosen;
 }
 
-function executeBackward<G extends GradientName>(call: BackwardCall): ConvTransposeGradients<G> {
+/** A device result, or host arrays when dY is on the host but x or w is on the device. */
+function fromDevice<G extends GradientName>(call: BackwardCall, results: DeviceGradients): ConvTransposeGradients<G, Tensor | DeviceTensor> {
+  if (call.dy.device) return results as ConvTransposeGradients<G, DeviceTensor>;
+  const arrays: GradientArrays = {};
+  for (const [name, tensor] of Object.entries(results) as [GradientName, DeviceTensor][]) {
+    arrays[name] = tensor.toHostSync().data;
+    tensor.dispose();
+  }
+  return wrap<G>(call, arrays);
+}
+
+function executeBackward<G extends GradientName>(call: BackwardCall): ConvTransposeGradients<G, Tensor | DeviceTensor> {
+  if (touchesDevice(call)) return fromDevice<G>(call, executeBackwardOnDevice(call, call.backend, 'sync'));
   const backend = backendFor(call);
   const outputs = allocate(call);
-  backend.convTransposeBackward!(call.problem, call.input.data, call.filters.data, call.dy.data, outputs);
+  backend.convTransposeBackward!(call.problem, call.input.data, call.filters.data, call.dy.data, outputs, call.backendOptions);
   return wrap<G>(call, outputs);
 }
 
-async function executeBackwardAsync<G extends GradientName>(call: BackwardCall): Promise<ConvTransposeGradients<G>> {
+async function executeBackwardAsync<G extends GradientName>(call: BackwardCall): Promise<ConvTransposeGradients<G, Tensor | DeviceTensor>> {
+  if (touchesDevice(call)) return fromDevice<G>(call, await executeBackwardOnDevice(call, call.backend, 'async'));
   const backend = backendFor(call);
-  const arrays = await backend.convTransposeBackwardAsync!(call.problem, call.input.data, call.filters.data, call.dy.data, call.wanted);
+  const arrays = await backend.convTransposeBackwardAsync!(call.problem, call.input.data, call.filters.data, call.dy.data, call.wanted, call.backendOptions);
   return wrap<G>(call, arrays);
 }
 
@@ -136,29 +171,29 @@ function prepareOnnxBackward(X: unknown, W: unknown, dY: unknown, attrs: unknown
  * @param attrs the forward call's attributes, plus `gradients` (which of 'dX', 'dW', 'dB') and `backend`.
  * @returns `{ dX, dW, dB }` (those asked for): dX like X, dW like W, dB of shape `[M]`.
  */
-export function convTransposeBackward<G extends GradientName = GradientName>(
-  X: TensorLike,
-  W: TensorLike,
-  dY: TensorLike,
+export function convTransposeBackward<G extends GradientName = GradientName, D extends TensorLike | DeviceTensor = TensorLike>(
+  X: TensorLike | DeviceTensor,
+  W: TensorLike | DeviceTensor,
+  dY: D,
   attrs?: ConvTransposeBackwardOptions<G>,
-): ConvTransposeGradients<G> {
-  return withOpName('convTransposeBackward', () => executeBackward<G>(prepareOnnxBackward(X, W, dY, attrs)));
+): ConvTransposeGradients<G, ResultFor<D>> {
+  return withOpName('convTransposeBackward', () => executeBackward<G>(prepareOnnxBackward(X, W, dY, attrs))) as ConvTransposeGradients<G, ResultFor<D>>;
 }
 
 /** convTransposeBackward off the JS thread (native backends); inputs are snapshotted at the call. */
-export async function convTransposeBackwardAsync<G extends GradientName = GradientName>(
-  X: TensorLike,
-  W: TensorLike,
-  dY: TensorLike,
+export async function convTransposeBackwardAsync<G extends GradientName = GradientName, D extends TensorLike | DeviceTensor = TensorLike>(
+  X: TensorLike | DeviceTensor,
+  W: TensorLike | DeviceTensor,
+  dY: D,
   attrs?: ConvTransposeBackwardOptions<G>,
-): Promise<ConvTransposeGradients<G>> {
+): Promise<ConvTransposeGradients<G, ResultFor<D>>> {
   const call = withOpName('convTransposeBackward', () => prepareOnnxBackward(X, W, dY, attrs));
-  return executeBackwardAsync<G>(call);
+  return executeBackwardAsync<G>(call) as Promise<ConvTransposeGradients<G, ResultFor<D>>>;
 }
 
 interface TfBackwardArguments {
-  readonly filters: TensorLike;
-  readonly dOutput: TensorLike;
+  readonly filters: unknown;
+  readonly dOutput: unknown;
   readonly outputShape: readonly number[];
   readonly strides: TfStrides;
   readonly padding: TfPadding;
@@ -170,16 +205,16 @@ function prepareTfBackward(rank: 1 | 2 | 3, input: unknown, args: TfBackwardArgu
   return prepareBackward(normalized, args.dOutput, 'dOutput', options, 'options');
 }
 
-function tfBackward<G extends GradientName>(op: string, rank: 1 | 2 | 3, input: TensorLike, args: TfBackwardArguments): ConvTransposeGradients<G> {
+function tfBackward<G extends GradientName>(op: string, rank: 1 | 2 | 3, input: unknown, args: TfBackwardArguments): ConvTransposeGradients<G, Tensor | DeviceTensor> {
   return withOpName(op, () => executeBackward<G>(prepareTfBackward(rank, input, args)));
 }
 
 async function tfBackwardAsync<G extends GradientName>(
   op: string,
   rank: 1 | 2 | 3,
-  input: TensorLike,
+  input: unknown,
   args: TfBackwardArguments,
-): Promise<ConvTransposeGradients<G>> {
+): Promise<ConvTransposeGradients<G, Tensor | DeviceTensor>> {
   const call = withOpName(op, () => prepareTfBackward(rank, input, args));
   return executeBackwardAsync<G>(call);
 }
@@ -190,16 +225,16 @@ async function tfBackwardAsync<G extends GradientName>(
  * @returns `{ dX, dW, dB }` (those asked for in `options.gradients`): dX like the input, dW like
  *   the filters, dB of shape `[outputChannels]`.
  */
-export function conv1dTransposeBackward<G extends GradientName = GradientName>(
-  input: TensorLike,
-  filters: TensorLike,
-  dOutput: TensorLike,
+export function conv1dTransposeBackward<G extends GradientName = GradientName, D extends TensorLike | DeviceTensor = TensorLike>(
+  input: TensorLike | DeviceTensor,
+  filters: TensorLike | DeviceTensor,
+  dOutput: D,
   outputShape: readonly number[],
   strides: TfStrides,
   padding: TfPadding = 'SAME',
   options?: TfConvTransposeBackwardOptions<TfDataFormat1D, G>,
-): ConvTransposeGradients<G> {
-  return tfBackward('conv1dTransposeBackward', 1, input, { filters, dOutput, outputShape, strides, padding, options });
+): ConvTransposeGradients<G, ResultFor<D>> {
+  return tfBackward<G>('conv1dTransposeBackward', 1, input, { filters, dOutput, outputShape, strides, padding, options }) as ConvTransposeGradients<G, ResultFor<D>>;
 }
 
 /**
@@ -209,66 +244,66 @@ export function conv1dTransposeBackward<G extends GradientName = GradientName>(
  * Arguments as the forward call, plus `dOutput` (of the output's shape) after the filters.
  * @returns `{ dX, dW, dB }` (those asked for in `options.gradients`).
  */
-export function conv2dTransposeBackward<G extends GradientName = GradientName>(
-  input: TensorLike,
-  filters: TensorLike,
-  dOutput: TensorLike,
+export function conv2dTransposeBackward<G extends GradientName = GradientName, D extends TensorLike | DeviceTensor = TensorLike>(
+  input: TensorLike | DeviceTensor,
+  filters: TensorLike | DeviceTensor,
+  dOutput: D,
   outputShape: readonly number[],
   strides: TfStrides,
   padding: TfPadding = 'SAME',
   options?: TfConvTransposeBackwardOptions<TfDataFormat2D, G>,
-): ConvTransposeGradients<G> {
-  return tfBackward('conv2dTransposeBackward', 2, input, { filters, dOutput, outputShape, strides, padding, options });
+): ConvTransposeGradients<G, ResultFor<D>> {
+  return tfBackward<G>('conv2dTransposeBackward', 2, input, { filters, dOutput, outputShape, strides, padding, options }) as ConvTransposeGradients<G, ResultFor<D>>;
 }
 
 /** Gradients of `conv3dTranspose`; arguments and result as `conv2dTransposeBackward`. */
-export function conv3dTransposeBackward<G extends GradientName = GradientName>(
-  input: TensorLike,
-  filters: TensorLike,
-  dOutput: TensorLike,
+export function conv3dTransposeBackward<G extends GradientName = GradientName, D extends TensorLike | DeviceTensor = TensorLike>(
+  input: TensorLike | DeviceTensor,
+  filters: TensorLike | DeviceTensor,
+  dOutput: D,
   outputShape: readonly number[],
   strides: TfStrides,
   padding: TfPadding = 'SAME',
   options?: TfConvTransposeBackwardOptions<TfDataFormat3D, G>,
-): ConvTransposeGradients<G> {
-  return tfBackward('conv3dTransposeBackward', 3, input, { filters, dOutput, outputShape, strides, padding, options });
+): ConvTransposeGradients<G, ResultFor<D>> {
+  return tfBackward<G>('conv3dTransposeBackward', 3, input, { filters, dOutput, outputShape, strides, padding, options }) as ConvTransposeGradients<G, ResultFor<D>>;
 }
 
 /** conv1dTransposeBackward off the JS thread (native backends). */
-export function conv1dTransposeBackwardAsync<G extends GradientName = GradientName>(
-  input: TensorLike,
-  filters: TensorLike,
-  dOutput: TensorLike,
+export function conv1dTransposeBackwardAsync<G extends GradientName = GradientName, D extends TensorLike | DeviceTensor = TensorLike>(
+  input: TensorLike | DeviceTensor,
+  filters: TensorLike | DeviceTensor,
+  dOutput: D,
   outputShape: readonly number[],
   strides: TfStrides,
   padding: TfPadding = 'SAME',
   options?: TfConvTransposeBackwardOptions<TfDataFormat1D, G>,
-): Promise<ConvTransposeGradients<G>> {
-  return tfBackwardAsync('conv1dTransposeBackward', 1, input, { filters, dOutput, outputShape, strides, padding, options });
+): Promise<ConvTransposeGradients<G, ResultFor<D>>> {
+  return tfBackwardAsync<G>('conv1dTransposeBackward', 1, input, { filters, dOutput, outputShape, strides, padding, options }) as Promise<ConvTransposeGradients<G, ResultFor<D>>>;
 }
 
 /** conv2dTransposeBackward off the JS thread (native backends). */
-export function conv2dTransposeBackwardAsync<G extends GradientName = GradientName>(
-  input: TensorLike,
-  filters: TensorLike,
-  dOutput: TensorLike,
+export function conv2dTransposeBackwardAsync<G extends GradientName = GradientName, D extends TensorLike | DeviceTensor = TensorLike>(
+  input: TensorLike | DeviceTensor,
+  filters: TensorLike | DeviceTensor,
+  dOutput: D,
   outputShape: readonly number[],
   strides: TfStrides,
   padding: TfPadding = 'SAME',
   options?: TfConvTransposeBackwardOptions<TfDataFormat2D, G>,
-): Promise<ConvTransposeGradients<G>> {
-  return tfBackwardAsync('conv2dTransposeBackward', 2, input, { filters, dOutput, outputShape, strides, padding, options });
+): Promise<ConvTransposeGradients<G, ResultFor<D>>> {
+  return tfBackwardAsync<G>('conv2dTransposeBackward', 2, input, { filters, dOutput, outputShape, strides, padding, options }) as Promise<ConvTransposeGradients<G, ResultFor<D>>>;
 }
 
 /** conv3dTransposeBackward off the JS thread (native backends). */
-export function conv3dTransposeBackwardAsync<G extends GradientName = GradientName>(
-  input: TensorLike,
-  filters: TensorLike,
-  dOutput: TensorLike,
+export function conv3dTransposeBackwardAsync<G extends GradientName = GradientName, D extends TensorLike | DeviceTensor = TensorLike>(
+  input: TensorLike | DeviceTensor,
+  filters: TensorLike | DeviceTensor,
+  dOutput: D,
   outputShape: readonly number[],
   strides: TfStrides,
   padding: TfPadding = 'SAME',
   options?: TfConvTransposeBackwardOptions<TfDataFormat3D, G>,
-): Promise<ConvTransposeGradients<G>> {
-  return tfBackwardAsync('conv3dTransposeBackward', 3, input, { filters, dOutput, outputShape, strides, padding, options });
+): Promise<ConvTransposeGradients<G, ResultFor<D>>> {
+  return tfBackwardAsync<G>('conv3dTransposeBackward', 3, input, { filters, dOutput, outputShape, strides, padding, options }) as Promise<ConvTransposeGradients<G, ResultFor<D>>>;
 }

@@ -5,8 +5,17 @@
 import { cudnnAddon, cudnnBackend, cudnnOptions } from '../backends/cudnn.js';
 import type { CudnnOperand } from '../backends/native.js';
 import { packProblem } from '../backends/native-problem.js';
+import { tsBackend } from '../backends/ts.js';
+import type { BackendCallOptions, GradientArrays } from '../backends/types.js';
 import { DeviceTensor, uploadInto } from '../device-tensor.js';
-import type { CheckedTensor, DeviceTensorRef } from '../problem/index.js';
+import {
+  GRADIENT_NAMES,
+  type CheckedTensor,
+  type ConvTransposeProblem,
+  type DeviceTensorRef,
+  type GradientName,
+  type WantedGradients,
+} from '../problem/index.js';
 import { Tensor } from '../tensor.js';
 import { degenerate, fillDegenerate, type PreparedCall } from './execute.js';
 
@@ -101,4 +110,62 @@ export function executeOnDevice(call: PreparedCall, backend: unknown, mode: 'syn
   );
   if (mode === 'async') return (result as Promise<unknown>).then(() => out);
   return out;
+}
+
+/** A backward call whose output gradient is a device tensor (see src/ops/backward.ts). */
+export interface DeviceBackwardCall {
+  readonly problem: ConvTransposeProblem;
+  readonly input: CheckedTensor;
+  readonly filters: CheckedTensor;
+  readonly dy: CheckedTensor;
+  readonly dyArgument: string;
+  readonly wanted: WantedGradients;
+  readonly backendOptions: BackendCallOptions;
+  readonly wait: boolean;
+}
+
+/** Device gradients: the asked-for ones, as device tensors in dY's dtype on its device. */
+export type DeviceGradients = Partial<Record<GradientName, DeviceTensor>>;
+
+/**
+ * Gradients computed on the device into new device tensors: dX like the input, dW like the
+ * filters, dB of shape [outputChannels]. Host operands among x and w are staged in; nothing is
+ * read back. 'sync' waits for the stream unless `wait` is false; 'async' resolves once done.
+ */
+export function executeBackwardOnDevice(call: DeviceBackwardCall, backend: unknown, mode: 'sync'): DeviceGradients;
+export function executeBackwardOnDevice(call: DeviceBackwardCall, backend: unknown, mode: 'async'): Promise<DeviceGradients>;
+export function executeBackwardOnDevice(call: DeviceBackwardCall, backend: unknown, mode: 'sync' | 'async'): DeviceGradients | Promise<DeviceGradients> {
+  requireCudnn(backend);
+  const { problem, wanted } = call;
+  const where = checkDeviceOperands([
+    [call.dy, call.dyArgument],
+    [call.input, 'input'],
+    [call.filters, 'filters'],
+  ])!;
+  const shapes: Record<GradientName, readonly number[]> = { dX: call.input.shape, dW: call.filters.shape, dB: [problem.outChannels] };
+  const results: DeviceGradients = {};
+  for (const name of GRADIENT_NAMES) {
+    if (wanted[name]) results[name] = DeviceTensor.empty(shapes[name], where.dtype, where.device);
+  }
+  if (degenerate(problem)) {
+    // An empty side: the reference computes it from host copies (there is nothing to speed up).
+    const host = (t: CheckedTensor): Float32Array => (t.device ? (t.device as DeviceTensor).toHostSync().data : t.data);
+    const arrays: GradientArrays = {};
+    for (const name of GRADIENT_NAMES) if (wanted[name]) arrays[name] = new Float32Array(results[name]!.size);
+    tsBackend.convTransposeBackward!(problem, host(call.input), host(call.filters), host(call.dy), arrays);
+    for (const name of GRADIENT_NAMES) if (arrays[name]) uploadInto(results[name]!, arrays[name]);
+    return mode === 'sync' ? results : Promise.resolve(results);
+  }
+  const target = (name: GradientName) => results[name]?.handle(name) ?? null;
+  const pending = cudnnAddon().cudnnBackward(
+    packProblem(problem),
+    { ...cudnnOptions(problem, call.backendOptions), device: where.device, math: where.dtype },
+    operand(call.input, 'input'),
+    operand(call.filters, 'filters'),
+    operand(call.dy, call.dyArgument),
+    { dX: target('dX'), dW: target('dW'), dB: target('dB') },
+    mode === 'async' ? 'async' : call.wait ? 'sync' : 'enqueue',
+  );
+  if (mode === 'async') return (pending as Promise<unknown>).then(() => results);
+  return results;
 }

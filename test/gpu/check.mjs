@@ -9,6 +9,8 @@
 //      the dtype first, so these bound the accumulation and output rounding only);
 //   3. device memory: dispose, the finalization registry, an out-of-memory request that fails
 //      cleanly and leaves the process usable.
+// Between 1 and 2, test/gpu/training.mjs checks device-resident training (gradients, activation
+// and batch-norm kernels, optimizers, a small decoder) against the host.
 // Prints one line per failure and a summary; exits 1 on any failure.
 //
 //   node test/gpu/check.mjs [--quick]
@@ -16,6 +18,7 @@ import { pathToFileURL } from 'node:url';
 import path from 'node:path';
 import * as deconv from '../../dist/esm/index.js';
 import { run as runShim } from './vitest-shim.mjs';
+import { checkTraining } from './training.mjs';
 
 const { convTranspose, convTransposeAsync, conv2dTranspose, convTransposePlan, toDevice, deviceMemory, synchronize, backends, cudnnStatus } = deconv;
 const quick = process.argv.includes('--quick');
@@ -58,11 +61,6 @@ for (const [bundle, source] of SUITES.filter(([name]) => !onlyGradients || name.
   checks += result.passed + result.failed;
   log(`suite ${bundle}: ${result.passed} passed, ${result.failed} failed (${((performance.now() - started) / 1000).toFixed(1)} s)`);
   for (const f of result.failures) fail(`${bundle}: ${f}`);
-}
-
-if (onlyGradients) {
-  log(`\n${checks} checks, ${failures.length} failures`);
-  process.exit(failures.length === 0 ? 0 : 1);
 }
 
 // ---------------------------------------------------------------- 2. random problems
@@ -165,6 +163,14 @@ function randomTfProblem() {
   const activation = pick(ACTIVATIONS);
   if (activation !== 'none') options.activation = activation;
   return { input, filters, outputShape, strides: [sh, sw], padding: pad, options };
+}
+
+// ---------------------------------------------------------------- 1b. training on the device
+await checkTraining({ compare, fail, log, tensor, rounded, random, int, quick });
+
+if (onlyGradients) {
+  log(`\n${checks} checks, ${failures.length} failures`);
+  process.exit(failures.length === 0 ? 0 : 1);
 }
 
 const count = quick ? 60 : 300;
