@@ -125,7 +125,8 @@ export abstract class ConvTranspose implements Layer {
   #bias: Parameter | undefined;
   /** Where the weights live (or will, once built): undefined for the host. */
   #placement: Required<ToDeviceOptions> | undefined;
-  #lastInput: CheckedTensor | undefined;
+  /** The last forward pass's input as the ops take it: the checked host tensor, or the device tensor. */
+  #lastInput: CheckedTensor | DeviceTensor | undefined;
   #lastOutput: Tensor | DeviceTensor | undefined;
 
   protected constructor(rank: Rank, config: ConvTransposeLayerConfig) {
@@ -245,7 +246,7 @@ export abstract class ConvTranspose implements Layer {
     return last ? [inputShape[0]!, ...out, this.filters] : [inputShape[0]!, this.filters, ...out];
   }
 
-  #call(x: TensorLike | DeviceTensor): { input: CheckedTensor; args: unknown[] } {
+  #call(x: TensorLike | DeviceTensor): { input: CheckedTensor | DeviceTensor; args: unknown[] } {
     const input = checkTensor('x', x, [this.rank + 2]);
     if (Boolean(input.device) !== Boolean(this.#placement)) {
       throw new TypeError(
@@ -263,8 +264,10 @@ export abstract class ConvTranspose implements Layer {
       alpha: this.alpha,
       ...(this.#bias ? { bias: this.#bias.value } : {}),
     };
-    const args = [input, this.kernel.value, this.computeOutputShape(input.shape), [...this.strides], this.padding.toUpperCase(), options];
-    return { input, args };
+    // A checked host tensor is a TensorLike; a device tensor goes on as itself.
+    const operand = (input.device as DeviceTensor | undefined) ?? input;
+    const args = [operand, this.kernel.value, this.computeOutputShape(input.shape), [...this.strides], this.padding.toUpperCase(), options];
+    return { input: operand, args };
   }
 
   apply<X extends TensorLike | DeviceTensor>(x: X, _options?: ApplyOptions): ResultFor<X> {

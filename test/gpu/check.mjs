@@ -19,20 +19,16 @@ import path from 'node:path';
 import * as deconv from '../../dist/esm/index.js';
 import { run as runShim } from './vitest-shim.mjs';
 import { checkTraining } from './training.mjs';
+import { makeChecker } from './check-helpers.mjs';
 
 const { convTranspose, convTransposeAsync, conv2dTranspose, convTransposePlan, toDevice, deviceMemory, synchronize, backends, cudnnStatus } = deconv;
 const quick = process.argv.includes('--quick');
 // Gradients only: the two gradient suites (TF's GradientTape golden data, finite differences and
 // the float64 definition on random problems), for a short device run.
 const onlyGradients = process.argv.includes('--only-gradients');
-const failures = [];
-let checks = 0;
-const log = (line) => console.log(line);
-
-function fail(what) {
-  failures.push(what);
-  log(`FAIL ${what}`);
-}
+const { checks: counted, fail, log, random, pick, int, tensor, compare, rounded, addon, failures } = makeChecker();
+let checks = 0; // suites' own checks; compare() counts the rest (see total())
+const total = () => checks + counted();
 
 // ---------------------------------------------------------------- 0. where we are
 const status = cudnnStatus();
@@ -64,44 +60,7 @@ for (const [bundle, source] of SUITES.filter(([name]) => !onlyGradients || name.
 }
 
 // ---------------------------------------------------------------- 2. random problems
-let seed = 12345;
-const random = () => {
-  seed = (seed * 1103515245 + 12345) % 2147483648;
-  return seed / 2147483648;
-};
-const pick = (list) => list[Math.floor(random() * list.length)];
-const int = (lo, hi) => lo + Math.floor(random() * (hi - lo + 1));
-const size = (shape) => shape.reduce((a, b) => a * b, 1);
-const tensor = (shape) => ({ shape, data: Float32Array.from({ length: size(shape) }, () => random() * 2 - 1) });
 const ACTIVATIONS = ['none', 'relu', 'leakyRelu', 'sigmoid', 'tanh', 'elu'];
-
-// |a − e| ≤ tol·|e| + tol·max(1, max|e|), as the golden suite measures.
-function compare(label, actual, expected, tol) {
-  checks++;
-  if (actual.length !== expected.length) return fail(`${label}: ${actual.length} values, expected ${expected.length}`);
-  let scale = 1;
-  for (const v of expected) scale = Math.max(scale, Math.abs(v));
-  let worst = 0;
-  let at = -1;
-  for (let i = 0; i < expected.length; i++) {
-    const err = Math.abs(actual[i] - expected[i]) / (tol * Math.abs(expected[i]) + tol * scale);
-    if (!(err <= worst)) {
-      worst = err;
-      at = i;
-    }
-  }
-  if (!(worst <= 1)) fail(`${label}: element ${at} is ${actual[at]}, expected ${expected[at]} (${worst.toFixed(2)}× the tolerance ${tol})`);
-}
-
-function rounded(t, dtype) {
-  return dtype === 'float32' ? t : { shape: t.shape, data: deconv_convert(t.data, dtype) };
-}
-// The addon's own host conversion (round to nearest even), through the library's loader.
-import { createRequire } from 'node:module';
-const addon = createRequire(import.meta.url)(process.env.DECONV_ADDON_PATH);
-function deconv_convert(data, dtype) {
-  return addon.cudnnConvert(data, dtype);
-}
 
 function randomOnnxProblem() {
   const rank = pick([1, 2, 2, 2, 3]);
@@ -169,7 +128,7 @@ function randomTfProblem() {
 await checkTraining({ compare, fail, log, tensor, rounded, random, int, quick });
 
 if (onlyGradients) {
-  log(`\n${checks} checks, ${failures.length} failures`);
+  log(`\n${total()} checks, ${failures.length} failures`);
   process.exit(failures.length === 0 ? 0 : 1);
 }
 
@@ -267,5 +226,5 @@ try {
   fail(`memory checks threw ${error?.constructor?.name}: ${error?.message}`);
 }
 
-log(`\n${checks} checks, ${failures.length} failures`);
+log(`\n${total()} checks, ${failures.length} failures`);
 process.exit(failures.length === 0 ? 0 : 1);
