@@ -5,6 +5,7 @@
 // (and from competing OpenMP teams). The JS thread only enqueues and later receives the result.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <functional>
@@ -20,13 +21,25 @@ class ComputeQueue {
   // Runs `task` on the compute thread after every task posted before it. Tasks must not throw.
   // After stop(), tasks are dropped (destroyed unrun).
   void post(Task task);
+  // post(), saying whether the task was taken (false after stop()).
+  bool tryPost(Task task);
+
+  // Runs `work` on the compute thread and waits for it, rethrowing what it throws (or runs it
+  // right here once the queue has stopped). For one-time work, not per call: the hand-over costs
+  // two thread wake-ups.
+  void runAndWait(const std::function<void()>& work);
 
   // For process exit (an atexit handler, see onednn_binding.cc): drops the tasks not started yet
   // and waits for the one running, if any, to finish. Exiting while the compute thread is inside
   // oneDNN would tear down the library's statics under that thread and crash the process.
   void stop();
 
-  // The process-wide queue (its thread starts with the first task and lives until exit).
+  // Says that oneDNN work ran on another thread (a sync call on a JS thread), whose OpenMP team
+  // then competes with the compute thread's: from then on the compute thread ends when idle.
+  void noteWorkElsewhere() { workElsewhere_.store(true, std::memory_order_relaxed); }
+
+  // The process-wide queue. Its thread starts with a task; once work has run elsewhere too, it
+  // ends after kIdleExit without a task (see loop()), and the next task starts a new one.
   static ComputeQueue& shared();
 
  private:
@@ -38,6 +51,8 @@ class ComputeQueue {
   std::deque<Task> tasks_;
   bool running_ = false;
   bool stopped_ = false;
+  bool exited_ = false;  // the worker left loop() (idle): join it before starting another
+  std::atomic<bool> workElsewhere_{false};
   std::thread worker_;
 };
 

@@ -168,6 +168,7 @@ Napi::Value run(const Napi::CallbackInfo& info) {
   auto plan = PlanCache::shared().get(problem, math);
   lastInput = x;
   lastOutput = y;
+  ComputeQueue::shared().noteWorkElsewhere();
   plan->execute(x, w, bias, y);
   return info.Env().Undefined();
 }
@@ -202,6 +203,7 @@ Napi::Value backward(const Napi::CallbackInfo& info) {
   float* dx = optionalOutput(info[4], "dx", problem.inputElements());
   float* dw = optionalOutput(info[5], "dw", problem.filterElements());
   float* db = optionalOutput(info[6], "db", problem.outChannels);
+  ComputeQueue::shared().noteWorkElsewhere();
   BackwardPlanCache::shared().get(problem)->execute(x, w, dy, dx, dw, db);
   return info.Env().Undefined();
 }
@@ -261,8 +263,14 @@ Napi::Value pack(const Napi::CallbackInfo& info) {
   const float* bias = floatData(info[3], "bias", problem.biasElements(), !problem.hasBias);
   if (problem.hasBias && bias == nullptr) throw typeError("bias must be a Float32Array when problem.hasBias");
   auto packed = std::make_unique<PackedPlan>();
-  packed->plan = PlanCache::shared().get(problem, math);
-  packed->weights = packed->plan->pack(w, bias);
+  // On the compute thread, which the plan's async runs use: choosing the plan times its variants
+  // and packing reorders the weights, and either made here would give this JS thread an OpenMP
+  // team that competes with the compute thread's ever after (see compute_queue.cc).
+  stopComputeQueueAtExit();
+  ComputeQueue::shared().runAndWait([&] {
+    packed->plan = PlanCache::shared().get(problem, math);
+    packed->weights = packed->plan->pack(w, bias);
+  });
   packed->problem = problem;
   packed->bytes = static_cast<int64_t>(packed->plan->packedBytes());
   Napi::MemoryManagement::AdjustExternalMemory(env, packed->bytes);
@@ -293,6 +301,7 @@ Napi::Value runPacked(const Napi::CallbackInfo& info) {
   float* y = mutableFloatData(info[2], "y", packed.problem.outputElements());
   lastInput = x;
   lastOutput = y;
+  ComputeQueue::shared().noteWorkElsewhere();
   packed.plan->execute(x, *packed.weights, y);
   return info.Env().Undefined();
 }

@@ -77,9 +77,22 @@ void applyThreadCount() {
 }
 
 void warmUpLibrary() {
-  using dims = dnnl::memory::dims;
   using dt = dnnl::memory::data_type;
   using tag = dnnl::memory::format_tag;
+  // On one thread: the warm-up runs on a JS thread before the first async call, and an OpenMP
+  // team made there would compete with the compute thread's (see compute_queue.cc) for good.
+  struct SingleThreaded {
+    int previous = 0;
+    SingleThreaded() {
+      if (ompGetMaxThreads() && ompSetNumThreads()) {
+        previous = ompGetMaxThreads()();
+        ompSetNumThreads()(1);
+      }
+    }
+    ~SingleThreaded() {
+      if (previous > 0) ompSetNumThreads()(previous);
+    }
+  } singleThreaded;
   const dnnl::engine& engine = cpuEngine();
   dnnl::stream& stream = threadStream();
   float x[4] = {1, 2, 3, 4}, w[4] = {1, 1, 1, 1}, y[9] = {}, z[4] = {};
