@@ -117,16 +117,26 @@ DeconvPlan::DeconvPlan(const Problem& problem, MathMode math) : problem_(problem
 // build stays unless it fell back to a reference kernel.
 namespace {
 
-// Layout choices already timed, by problem class: the problem without its batch and spatial sizes.
-// A workload whose lengths change on every call (a vocoder's 1-D frames) then times its layouts
-// once, not once per length.
+// Layout choices already timed, by problem class: the problem without its batch and spatial
+// sizes, plus the order of magnitude (a power of 4) of its input positions, batch × spatial. A
+// workload whose lengths change on every call (a vocoder's 1-D frames) then times its layouts
+// once or twice, not once per length, while batch 1 and batch 64 of one layer, whose best ways
+// differ (dcgan-g5: a channels-last kernel at batch 1, 2.5× slower than GEMM at batch 64), are
+// timed apart.
 class LayoutChoices {
  public:
   static std::string classKey(const Problem& p, MathMode math) {
+    int64_t positions = p.batch;
+    for (int i = 0; i < p.rank; ++i) positions *= p.inSpatial[i];
+    int magnitude = 0;
+    while (positions >= 4) {
+      positions /= 4;
+      ++magnitude;
+    }
     Problem shapeless = p;
     shapeless.batch = 1;
     shapeless.inSpatial = shapeless.outSpatial = shapeless.padsBegin = shapeless.padsEnd = SpatialDims{0, 0, 0};
-    return planKey(shapeless, math);
+    return planKey(shapeless, math) + "|positions~4^" + std::to_string(magnitude);
   }
   // The choice made for this class, or -1 when not timed yet.
   int find(const std::string& key) {
