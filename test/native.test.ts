@@ -8,9 +8,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
+  conv1dTranspose,
+  conv1dTransposePlan,
   conv2dTranspose,
   conv2dTransposeAsync,
   conv2dTransposePlan,
+  conv3dTranspose,
+  conv3dTransposePlan,
   convTranspose,
   convTransposeAsync,
   convTransposePlan,
@@ -285,6 +289,39 @@ describe.runIf(natives.includes('onednn'))('every way the oneDNN backend can com
             const got = convTranspose(X, W, B, { ...attrs, backend: 'onednn' });
             expect(worst(got.data, ref.data, 1e-4)).toBeLessThanOrEqual(1);
             const plan = convTransposePlan(xShape, W, B, { ...attrs, backend: 'onednn' });
+            expect(worst(plan.run(X).data, ref.data, 1e-4)).toBeLessThanOrEqual(1);
+            plan.dispose();
+          }),
+          { numRuns: 60 },
+        );
+      } finally {
+        delete process.env.DECONV_ONEDNN_VARIANT;
+        addon().clearPlanCache!();
+      }
+    });
+
+    it(`${variant}: channels-last (TF) random problems match the reference, calls and plans`, () => {
+      process.env.DECONV_ONEDNN_VARIANT = variant;
+      addon().clearPlanCache!();
+      const ops = { 1: [conv1dTranspose, conv1dTransposePlan], 2: [conv2dTranspose, conv2dTransposePlan], 3: [conv3dTranspose, conv3dTransposePlan] } as const;
+      try {
+        fc.assert(
+          fc.property(problem, fc.constantFrom('SAME', 'VALID'), (c, padding) => {
+            const axes = c.axes.slice(0, c.rank);
+            const C = c.cg, M = c.mg;
+            const out = axes.map((a) => (padding === 'SAME' ? a.in * a.s : (a.in - 1) * a.s + a.k));
+            const X = { shape: [c.batch, ...axes.map((a) => a.in), C], data: randomData(c.batch * C * axes.reduce((n, a) => n * a.in, 1), c.seed) };
+            const f = { shape: [...axes.map((a) => a.k), M, C], data: randomData(M * C * axes.reduce((n, a) => n * a.k, 1), c.seed + 1) };
+            const outputShape = [c.batch, ...out, M];
+            const options = { activation: c.activation, alpha: c.alpha, ...(c.bias ? { bias: { shape: [M], data: randomData(M, c.seed + 2) } } : {}) };
+            const strides = axes.map((a) => a.s);
+            const [call, makePlan] = ops[c.rank as 1 | 2 | 3] as unknown as [
+              (...a: unknown[]) => { data: Float32Array },
+              (...a: unknown[]) => { run(x: unknown): { data: Float32Array }; dispose(): void },
+            ];
+            const ref = call(X, f, outputShape, strides, padding, { ...options, backend: 'ts' });
+            expect(worst(call(X, f, outputShape, strides, padding, { ...options, backend: 'onednn' }).data, ref.data, 1e-4)).toBeLessThanOrEqual(1);
+            const plan = makePlan(X.shape, f, outputShape, strides, padding, { ...options, backend: 'onednn' });
             expect(worst(plan.run(X).data, ref.data, 1e-4)).toBeLessThanOrEqual(1);
             plan.dispose();
           }),

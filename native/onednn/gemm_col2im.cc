@@ -22,7 +22,9 @@ constexpr int64_t kMaxColsElements = int64_t{16} << 20;  // 64 MiB of float32
 
 }  // namespace
 
-bool GemmCol2im::supports(const Problem& p) { return p.layout == Layout::ChannelsFirst && p.groups == 1; }
+bool GemmCol2im::supports(const Problem& p) {
+  return p.groups == 1 && (p.layout == Layout::ChannelsFirst || p.filterLayout == FilterLayout::SpatialOutIn);
+}
 
 GemmCol2im::GemmCol2im(const Problem& problem, MathMode math) : problem_(problem) {
   const Problem& p = problem_;
@@ -33,15 +35,25 @@ GemmCol2im::GemmCol2im(const Problem& problem, MathMode math) : problem_(problem
   }
   const int64_t rows = p.outChannels * taps_, C = p.inChannels;
   tapMajor_ = p.filterLayout == FilterLayout::SpatialOutIn;
+  channelsLast_ = p.layout == Layout::ChannelsLast;
+  if (channelsLast_ && !tapMajor_) throw Error(ErrorKind::Error, "GemmCol2im: channels-last activations need TF's filter layout");
   chunk_ = std::max<int64_t>(1, std::min<int64_t>(p.batch, kMaxColsElements / std::max<int64_t>(1, rows * pixels_)));
   tail_ = p.batch % chunk_;
 
-  // Wᵀ as the matmul's source (rows × C), broadcast over the images of a chunk. ONNX's [C, M, K]
-  // is C × (M·K) row-major, so Wᵀ has strides (1, M·K); TF's [K, M, C] is (K·M) × C row-major.
-  const dnnl::memory::desc contiguous({1, rows, C}, dt::f32, dims{rows * C, C, 1});
   try {
-    packed_ = makeProduct(contiguous, math);
-    user_ = tapMajor_ ? packed_ : makeProduct(dnnl::memory::desc({1, rows, C}, dt::f32, dims{rows * C, 1, rows}), math);
+    if (channelsLast_) {
+      // W as the matmul's weights (C × K·M), broadcast over the images: TF's [K, M, C] is
+      // (K·M) × C row-major, so W has strides (1, C); packed, it is C × (K·M) row-major.
+      packed_ = makeProduct(dnnl::memory::desc({1, C, rows}, dt::f32, dims{rows * C, rows, 1}), math);
+      user_ = makeProduct(dnnl::memory::desc({1, C, rows}, dt::f32, dims{rows * C, 1, C}), math);
+    } else {
+      // Wᵀ as the matmul's source (rows × C), broadcast over the images of a chunk. ONNX's
+      // [C, M, K] is C × (M·K) row-major, so Wᵀ has strides (1, M·K); TF's [K, M, C] is
+      // (K·M) × C row-major.
+      const dnnl::memory::desc contiguous({1, rows, C}, dt::f32, dims{rows * C, C, 1});
+      packed_ = makeProduct(contiguous, math);
+      user_ = tapMajor_ ? packed_ : makeProduct(dnnl::memory::desc({1, rows, C}, dt::f32, dims{rows * C, 1, rows}), math);
+    }
   } catch (const dnnl::error& e) {
     throw Error(ErrorKind::Error, std::string("oneDNN could not build the matrix product: ") + e.what());
   }
@@ -53,6 +65,13 @@ GemmCol2im::Product GemmCol2im::makeProduct(const dnnl::memory::desc& weights, M
   attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
   if (math == MathMode::Bf16) attr.set_fpmath_mode(dnnl::fpmath_mode::bf16);
   auto make = [&](int64_t images, dnnl::memory::desc& input, dnnl::memory::desc& cols, dnnl::memory::desc& scratch) {
+    if (channelsLast_) {
+      input = dnnl::memory::desc({images, pixels_, C}, dt::f32, dims{C * pixels_, C, 1});
+      cols = dnnl::memory::desc({images, pixels_, rows}, dt::f32, dims{rows * pixels_, rows, 1});
+      dnnl::matmul::primitive_desc pd(cpuEngine(), input, weights, cols, attr);
+      scratch = pd.scratchpad_desc();
+      return dnnl::matmul(pd);
+    }
     input = dnnl::memory::desc({images, C, pixels_}, dt::f32, dims{C * pixels_, pixels_, 1});
     cols = dnnl::memory::desc({images, rows, pixels_}, dt::f32, dims{rows * pixels_, pixels_, 1});
     dnnl::matmul::primitive_desc pd(cpuEngine(), weights, input, cols, attr);
@@ -68,6 +87,12 @@ GemmCol2im::Product GemmCol2im::makeProduct(const dnnl::memory::desc& weights, M
 
 void GemmCol2im::pack(const float* w, float* out) const {
   const int64_t rows = problem_.outChannels * taps_, C = problem_.inChannels;
+  if (channelsLast_) {  // (K·M) × C → C × (K·M)
+    for (int64_t r = 0; r < rows; ++r) {
+      for (int64_t c = 0; c < C; ++c) out[c * rows + r] = w[r * C + c];
+    }
+    return;
+  }
   if (tapMajor_) {
     std::copy(w, w + rows * C, out);
     return;
@@ -98,11 +123,14 @@ void GemmCol2im::run(const Product& product, const float* x, const float* w, con
     dnnl::memory colsMemory(tail ? product.tailCols : product.cols, engine, cols);
     const auto& scratchDesc = tail ? product.tailScratchpad : product.scratchpad;
     dnnl::memory scratch(scratchDesc, engine, threadScratch(0, scratchDesc.get_size()));
+    const dnnl::memory& source = channelsLast_ ? input : weights;
+    const dnnl::memory& factor = channelsLast_ ? weights : input;
     (tail ? product.tail : product.main)
-        .execute(stream, {{DNNL_ARG_SRC, weights}, {DNNL_ARG_WEIGHTS, input}, {DNNL_ARG_DST, colsMemory},
+        .execute(stream, {{DNNL_ARG_SRC, source}, {DNNL_ARG_WEIGHTS, factor}, {DNNL_ARG_DST, colsMemory},
                           {DNNL_ARG_SCRATCHPAD, scratch}});
     stream.wait();
-    col2im(cols, bias, y + n * M * outPixels_, images);
+    if (channelsLast_) col2imChannelsLast(cols, bias, y + n * M * outPixels_, images);
+    else col2im(cols, bias, y + n * M * outPixels_, images);
   }
 }
 
@@ -162,6 +190,59 @@ void GemmCol2im::col2im(const float* cols, const float* bias, float* y, int64_t 
     }
     if (p.activation != Activation::None) {
       for (int64_t ow = owBegin; ow < owEnd; ++ow) target[ow] = activate(p, target[ow]);
+    }
+  }
+}
+
+// Channels last: y[n, o, m], cols[n][i][k][m]. Work items are (image, output row): each owns its
+// outputs. Per row, every valid (kd, kh) and kw adds, for the input columns that reach the row's
+// outputs, a run of M contiguous values of cols to M contiguous values of y.
+void GemmCol2im::col2imChannelsLast(const float* cols, const float* bias, float* y, int64_t images) const {
+  const Problem& p = problem_;
+  int64_t in[3] = {1, 1, 1}, out[3] = {1, 1, 1}, k[3] = {1, 1, 1}, s[3] = {1, 1, 1}, d[3] = {1, 1, 1}, pb[3] = {0, 0, 0};
+  for (int i = 0; i < p.rank; ++i) {
+    const int a = 3 - p.rank + i;
+    in[a] = p.inSpatial[i], out[a] = p.outSpatial[i], k[a] = p.kernel[i];
+    s[a] = p.strides[i], d[a] = p.dilations[i], pb[a] = p.padsBegin[i];
+  }
+  const int64_t M = p.outChannels, KM = taps_ * M, P = pixels_;
+  const int64_t rowsPerImage = out[0] * out[1];
+  const int64_t items = images * rowsPerImage;
+#pragma omp parallel for schedule(static)
+  for (int64_t item = 0; item < items; ++item) {
+    const int64_t n = item / rowsPerImage;
+    const int64_t od = (item / out[1]) % out[0];
+    const int64_t oh = item % out[1];
+    float* row = y + (n * rowsPerImage + od * out[1] + oh) * out[2] * M;
+    const float* image = cols + n * P * KM;
+    for (int64_t ow = 0; ow < out[2]; ++ow) {
+      for (int64_t m = 0; m < M; ++m) row[ow * M + m] = bias ? bias[m] : 0.f;
+    }
+    for (int64_t kd = 0; kd < k[0]; ++kd) {
+      const int64_t td = od + pb[0] - kd * d[0];
+      if (td < 0 || td % s[0] != 0 || td / s[0] >= in[0]) continue;
+      const int64_t id = td / s[0];
+      for (int64_t kh = 0; kh < k[1]; ++kh) {
+        const int64_t th = oh + pb[1] - kh * d[1];
+        if (th < 0 || th % s[1] != 0 || th / s[1] >= in[1]) continue;
+        const int64_t ih = th / s[1];
+        const float* inputRow = image + (id * in[1] + ih) * in[2] * KM;
+        for (int64_t kw = 0; kw < k[2]; ++kw) {
+          const int64_t tap = (kd * k[1] + kh) * k[2] + kw;
+          // ow = iw·s + kw·d − pb within [0, OW): the iw that do, by ceiling division.
+          const int64_t shift = kw * d[2] - pb[2];
+          const int64_t iwBegin = shift >= 0 ? 0 : (-shift + s[2] - 1) / s[2];
+          const int64_t iwEnd = std::min<int64_t>(in[2], out[2] - shift <= 0 ? 0 : (out[2] - shift + s[2] - 1) / s[2]);
+          for (int64_t iw = iwBegin; iw < iwEnd; ++iw) {
+            const float* from = inputRow + iw * KM + tap * M;
+            float* to = row + (iw * s[2] + shift) * M;
+            for (int64_t m = 0; m < M; ++m) to[m] += from[m];
+          }
+        }
+      }
+    }
+    if (p.activation != Activation::None) {
+      for (int64_t i = 0; i < out[2] * M; ++i) row[i] = activate(p, row[i]);
     }
   }
 }

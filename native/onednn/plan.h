@@ -14,6 +14,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "../core/aligned_vector.h"
 #include "../core/problem.h"
 
 namespace deconv::onednn {
@@ -26,7 +27,7 @@ enum class MathMode { Float32, Bf16 };
 // Weights (and bias) already in the primitive's layout, owned here: made once by
 // DeconvPlan::pack() for weights the caller promises not to change.
 struct PackedWeights {
-  std::vector<float> weights;  // the primitive's weights layout (may be blocked)
+  AlignedVector<float> weights;  // the primitive's weights layout (may be blocked), cache-line aligned
   std::vector<float> bias;     // M values, or empty
 };
 
