@@ -46,6 +46,7 @@ export function markdown(report) {
   o.push('Geometric means of peer time / deconv time over the layers both ran:');
   o.push('');
   for (const p of peerIds) o.push(`- **${SYSTEMS[p].short} / deconv: ${fmtRatio(g.peers[p].geomean)}** over ${g.peers[p].n} layers (against ${g.peers[p].against.map((a) => `\`${a}\``).join(', ')})`);
+  if (g.bestPeer) o.push(`- **faster of TF and ORT / deconv: ${fmtRatio(g.bestPeer.geomean)}** over ${g.bestPeer.n} layers (per layer the faster peer's time, against the like-for-like plan)`);
   if (g.tfOverNchwPlan) o.push(`- TF / deconv's NCHW plan: ${fmtRatio(g.tfOverNchwPlan.geomean)} over ${g.tfOverNchwPlan.n} layers`);
   if (g.tfjsCpuOverTs) o.push(`- tfjs-cpu / deconv's reference backend (both plain JavaScript on one thread): ${fmtRatio(g.tfjsCpuOverTs.geomean)} over ${g.tfjsCpuOverTs.n} layers`);
   if (g.callOverPlan) o.push(`- deconv per call / plan: ${fmtRatio(g.callOverPlan.geomean)}`);

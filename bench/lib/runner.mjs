@@ -200,6 +200,7 @@ export async function runBench(config, hooks = {}) {
     log('');
     log(`peak ${fmt(meta.peak.used, 1)} GFLOP/s (${meta.peak.usedNote}); ${meta.durationS.toFixed(0)} s; load ${meta.loadEnd.join(', ')}`);
     for (const [peer, g] of Object.entries(summary.peers)) log(`  geomean ${SYSTEMS[peer].short} / deconv ${fmtRatio(g.geomean)} over ${g.n} layers (against ${g.against.join(', ')})`);
+    if (summary.bestPeer) log(`  geomean faster of TF and ORT / deconv ${fmtRatio(summary.bestPeer.geomean)} over ${summary.bestPeer.n} layers`);
     for (const s of summary.slower) log(`  slower than ${SYSTEMS[s.peer].short} on ${s.layer}: ${fmtRatio(s.ratio)} (${s.against}${s.impl ? `, impl ${s.impl}` : ''})`);
     for (const f of failures) log(`FAIL ${f}`);
     return report;
@@ -242,7 +243,11 @@ export function summarize(results) {
     const v = results.map((r) => r.ratios[key]?.value).filter((x) => x);
     return v.length ? { geomean: geomean(v), n: v.length } : undefined;
   };
-  return { peers, callOverPlan: extra('callOverPlan'), tfjsCpuOverTs: extra('tfjsCpuOverTs'), tfOverNchwPlan: extra('tfOverNchwPlan'), slower };
+  // The issue's headline target: per layer, the faster of TensorFlow and ONNX Runtime (the lower
+  // ratio), over the layers where at least one ran.
+  const best = results.map((r) => Math.min(...['tf', 'ort'].map((p) => r.ratios[p]?.value ?? Infinity))).filter((v) => Number.isFinite(v));
+  const bestPeer = best.length ? { geomean: geomean(best), n: best.length } : undefined;
+  return { peers, bestPeer, callOverPlan: extra('callOverPlan'), tfjsCpuOverTs: extra('tfjsCpuOverTs'), tfOverNchwPlan: extra('tfOverNchwPlan'), slower };
 }
 
 /** One row per layer and system (skipped ones too, with the reason): the flat table of the JSON. */
