@@ -3,7 +3,7 @@
  * standalone activation with its derivative, and batch normalization, on device tensors. Each
  * only enqueues on the device's stream; reading a result back (or any later op) is ordered after it.
  */
-import { nativeAddon, type Addon } from './backends/native.js';
+import { addonWithCudnn, type Addon } from './backends/native.js';
 import { DeviceTensor, uploadInto } from './device-tensor.js';
 
 type KernelAddon = Required<
@@ -11,12 +11,7 @@ type KernelAddon = Required<
 >;
 
 function kernels(): KernelAddon {
-  const native = nativeAddon();
-  const addon = native.addon as Partial<KernelAddon> | undefined;
-  if (!addon?.cudnnSgd) {
-    throw new Error(`device kernels need the cuDNN backend, which this build lacks: ${native.reason ?? native.info?.backends.cudnn.reason ?? 'unknown reason'}`);
-  }
-  return addon as KernelAddon;
+  return addonWithCudnn<KernelAddon>('cudnnSgd', 'device kernels');
 }
 
 /** Throws unless `other` is a device tensor shaped, typed and placed like `reference`. */

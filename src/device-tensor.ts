@@ -8,7 +8,7 @@
  * work still reads is safe.
  */
 import { typeError, rangeError } from './errors.js';
-import { nativeAddon, type NativeTensorHandle } from './backends/native.js';
+import { addonWithCudnn, nativeAddon, type NativeTensorHandle } from './backends/native.js';
 import { checkedProduct, checkShape } from './problem/checks.js';
 import { Tensor, type TensorLike } from './tensor.js';
 
@@ -36,12 +36,7 @@ type CudnnTensorAddon = {
 };
 
 function tensorAddon(): CudnnTensorAddon {
-  const native = nativeAddon();
-  const addon = native.addon as Partial<CudnnTensorAddon> | undefined;
-  if (!addon?.cudnnUpload) {
-    throw new Error(`device tensors need the cuDNN backend, which this build lacks: ${native.reason ?? native.info?.backends.cudnn.reason ?? 'unknown reason'}`);
-  }
-  return addon as CudnnTensorAddon;
+  return addonWithCudnn<CudnnTensorAddon>('cudnnUpload', 'device tensors');
 }
 
 // Frees what the user forgot to dispose (the handle's own finalizer would too, later).

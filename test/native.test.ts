@@ -254,11 +254,19 @@ describe.runIf(natives.includes('onednn'))('every way the oneDNN backend can com
   // Plans normally time their candidates and keep the fastest, so which one a small test problem
   // gets is up to the machine. DECONV_ONEDNN_VARIANT forces each in turn.
   const addon = () => nativeAddon().addon!;
+  const withVariant = (variant: string, body: () => void) => {
+    process.env.DECONV_ONEDNN_VARIANT = variant;
+    addon().clearPlanCache!();
+    try {
+      body();
+    } finally {
+      delete process.env.DECONV_ONEDNN_VARIANT;
+      addon().clearPlanCache!();
+    }
+  };
   for (const variant of ['caller', 'other', 'preferred', 'gemm']) {
     it(`${variant}: random problems match the reference`, () => {
-      process.env.DECONV_ONEDNN_VARIANT = variant;
-      addon().clearPlanCache!();
-      try {
+      withVariant(variant, () => {
         fc.assert(
           fc.property(problem, fc.boolean(), (c, tfFilters) => {
             const axes = c.axes.slice(0, c.rank);
@@ -294,17 +302,12 @@ describe.runIf(natives.includes('onednn'))('every way the oneDNN backend can com
           }),
           { numRuns: 60 },
         );
-      } finally {
-        delete process.env.DECONV_ONEDNN_VARIANT;
-        addon().clearPlanCache!();
-      }
+      });
     });
 
     it(`${variant}: channels-last (TF) random problems match the reference, calls and plans`, () => {
-      process.env.DECONV_ONEDNN_VARIANT = variant;
-      addon().clearPlanCache!();
       const ops = { 1: [conv1dTranspose, conv1dTransposePlan], 2: [conv2dTranspose, conv2dTransposePlan], 3: [conv3dTranspose, conv3dTransposePlan] } as const;
-      try {
+      withVariant(variant, () => {
         fc.assert(
           fc.property(problem, fc.constantFrom('SAME', 'VALID'), (c, padding) => {
             const axes = c.axes.slice(0, c.rank);
@@ -327,10 +330,7 @@ describe.runIf(natives.includes('onednn'))('every way the oneDNN backend can com
           }),
           { numRuns: 60 },
         );
-      } finally {
-        delete process.env.DECONV_ONEDNN_VARIANT;
-        addon().clearPlanCache!();
-      }
+      });
     });
   }
 });

@@ -19,6 +19,19 @@ using dt = dnnl::memory::data_type;
 // materializing a huge matrix for a large batch.
 constexpr int64_t kMaxColsElements = int64_t{16} << 20;  // 64 MiB of float32
 
+// The problem's spatial sizes on three axes (D, H, W), the leading ones of size 1 for rank < 3,
+// so that one loop nest serves 1-, 2- and 3-D problems.
+struct Axes3 {
+  int64_t in[3] = {1, 1, 1}, out[3] = {1, 1, 1}, k[3] = {1, 1, 1}, s[3] = {1, 1, 1}, d[3] = {1, 1, 1}, pb[3] = {0, 0, 0};
+  explicit Axes3(const Problem& p) {
+    for (int i = 0; i < p.rank; ++i) {
+      const int a = 3 - p.rank + i;
+      in[a] = p.inSpatial[i], out[a] = p.outSpatial[i], k[a] = p.kernel[i];
+      s[a] = p.strides[i], d[a] = p.dilations[i], pb[a] = p.padsBegin[i];
+    }
+  }
+};
+
 
 }  // namespace
 
@@ -140,13 +153,8 @@ void GemmCol2im::run(const Product& product, const float* x, const float* w, con
 // row the loops run over input columns, so the cost is K·IW per row, not K·OW.
 void GemmCol2im::col2im(const float* cols, const float* bias, float* y, int64_t images) const {
   const Problem& p = problem_;
-  // Three axes (D, H, W), leading ones of size 1.
-  int64_t in[3] = {1, 1, 1}, out[3] = {1, 1, 1}, k[3] = {1, 1, 1}, s[3] = {1, 1, 1}, d[3] = {1, 1, 1}, pb[3] = {0, 0, 0};
-  for (int i = 0; i < p.rank; ++i) {
-    const int a = 3 - p.rank + i;
-    in[a] = p.inSpatial[i], out[a] = p.outSpatial[i], k[a] = p.kernel[i];
-    s[a] = p.strides[i], d[a] = p.dilations[i], pb[a] = p.padsBegin[i];
-  }
+  const Axes3 axes(p);
+  const int64_t *in = axes.in, *out = axes.out, *k = axes.k, *s = axes.s, *d = axes.d, *pb = axes.pb;
   const int64_t M = p.outChannels, K = taps_, P = pixels_;
   constexpr int64_t kBlock = 2048;  // output columns per work item
   const int64_t blocks = (out[2] + kBlock - 1) / kBlock;
@@ -199,12 +207,8 @@ void GemmCol2im::col2im(const float* cols, const float* bias, float* y, int64_t 
 // outputs, a run of M contiguous values of cols to M contiguous values of y.
 void GemmCol2im::col2imChannelsLast(const float* cols, const float* bias, float* y, int64_t images) const {
   const Problem& p = problem_;
-  int64_t in[3] = {1, 1, 1}, out[3] = {1, 1, 1}, k[3] = {1, 1, 1}, s[3] = {1, 1, 1}, d[3] = {1, 1, 1}, pb[3] = {0, 0, 0};
-  for (int i = 0; i < p.rank; ++i) {
-    const int a = 3 - p.rank + i;
-    in[a] = p.inSpatial[i], out[a] = p.outSpatial[i], k[a] = p.kernel[i];
-    s[a] = p.strides[i], d[a] = p.dilations[i], pb[a] = p.padsBegin[i];
-  }
+  const Axes3 axes(p);
+  const int64_t *in = axes.in, *out = axes.out, *k = axes.k, *s = axes.s, *d = axes.d, *pb = axes.pb;
   const int64_t M = p.outChannels, KM = taps_ * M, P = pixels_;
   const int64_t rowsPerImage = out[0] * out[1];
   const int64_t items = images * rowsPerImage;

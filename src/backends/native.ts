@@ -145,6 +145,20 @@ export interface NativeState {
 
 let cached: NativeState | undefined;
 
+/**
+ * The addon, for callers that need its cuDNN entry points (device tensors, the training kernels):
+ * those exist only in a build with the cuDNN backend; otherwise an Error says that `what` needs
+ * it and why this build lacks it.
+ */
+export function addonWithCudnn<T>(entryPoint: string, what: string): T {
+  const native = nativeAddon();
+  const addon = native.addon as Record<string, unknown> | undefined;
+  if (typeof addon?.[entryPoint] !== 'function') {
+    throw new Error(`${what} need the cuDNN backend, which this build lacks: ${native.reason ?? native.info?.backends.cudnn.reason ?? 'unknown reason'}`);
+  }
+  return addon as T;
+}
+
 /** Loads the addon once; later calls return the same result. */
 export function nativeAddon(): NativeState {
   if (cached) return cached;

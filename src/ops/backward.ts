@@ -10,7 +10,7 @@
  */
 import { selectBackend, type BackendChoice } from '../backends/registry.js';
 import { tsBackend } from '../backends/ts.js';
-import type { BackendCallOptions, GradientArrays } from '../backends/types.js';
+import type { GradientArrays } from '../backends/types.js';
 import type { DeviceTensor } from '../device-tensor.js';
 import {
   backwardProblem,
@@ -29,10 +29,9 @@ import {
   type TfDataFormat2D,
   type TfDataFormat3D,
   type TfPadding,
-  type WantedGradients,
 } from '../problem/index.js';
 import { Tensor, type TensorLike } from '../tensor.js';
-import { executeBackwardOnDevice, type DeviceGradients } from './device.js';
+import { executeBackwardOnDevice, type DeviceBackwardCall, type DeviceGradients } from './device.js';
 import { checkBackendOptions, degenerate, withOpName } from './execute.js';
 import { normalizeTfArguments, type ResultFor, type TfStrides } from './tf.js';
 
@@ -77,17 +76,9 @@ const BACKWARD_KEYS = ['backend', 'gradients', 'device', 'allowTF32', 'determini
 const ONNX_KEYS = [...ONNX_ATTRIBUTES, ...Object.keys(ONNX_SNAKE_CASE), ...BACKWARD_KEYS];
 const TF_KEYS = ['dataFormat', 'dilations', ...BACKWARD_KEYS];
 
-/** A checked backward call. */
-interface BackwardCall {
-  readonly problem: ConvTransposeProblem;
-  readonly input: CheckedTensor;
-  readonly filters: CheckedTensor;
-  readonly dy: CheckedTensor;
-  readonly dyArgument: string;
-  readonly wanted: WantedGradients;
+/** A checked backward call: what the device path takes, and the backend asked for. */
+interface BackwardCall extends DeviceBackwardCall {
   readonly backend: unknown;
-  readonly backendOptions: BackendCallOptions;
-  readonly wait: boolean;
 }
 
 function prepareBackward(
