@@ -30,6 +30,20 @@ struct Axes3 {
       s[a] = p.strides[i], d[a] = p.dilations[i], pb[a] = p.padsBegin[i];
     }
   }
+  // Calls visit(kd, kh, id, ih) for every kernel row (kd, kh) through which an input row
+  // (id, ih) reaches the output row (od, oh).
+  template <typename Visit>
+  void forEachReachingRow(int64_t od, int64_t oh, Visit visit) const {
+    for (int64_t kd = 0; kd < k[0]; ++kd) {
+      const int64_t td = od + pb[0] - kd * d[0];
+      if (td < 0 || td % s[0] != 0 || td / s[0] >= in[0]) continue;
+      for (int64_t kh = 0; kh < k[1]; ++kh) {
+        const int64_t th = oh + pb[1] - kh * d[1];
+        if (th < 0 || th % s[1] != 0 || th / s[1] >= in[1]) continue;
+        visit(kd, kh, td / s[0], th / s[1]);
+      }
+    }
+  }
 };
 
 
@@ -174,28 +188,20 @@ void GemmCol2im::col2im(const float* cols, const float* bias, float* y, int64_t 
     const float* image = cols + n * M * K * P;
     const float base = bias ? bias[m] : 0.f;
     for (int64_t ow = owBegin; ow < owEnd; ++ow) target[ow] = base;
-    for (int64_t kd = 0; kd < k[0]; ++kd) {
-      const int64_t td = od + pb[0] - kd * d[0];
-      if (td < 0 || td % s[0] != 0 || td / s[0] >= in[0]) continue;
-      const int64_t id = td / s[0];
-      for (int64_t kh = 0; kh < k[1]; ++kh) {
-        const int64_t th = oh + pb[1] - kh * d[1];
-        if (th < 0 || th % s[1] != 0 || th / s[1] >= in[1]) continue;
-        const int64_t ih = th / s[1];
-        for (int64_t kw = 0; kw < k[2]; ++kw) {
-          const int64_t tap = (kd * k[1] + kh) * k[2] + kw;
-          const float* plane = image + (tapMajor ? tap * M + m : m * K + tap) * P + (id * in[1] + ih) * in[2];
-          // ow = iw·s + kw·d − pb must fall in [owBegin, owEnd): the iw that do, by ceiling division.
-          const int64_t shift = kw * d[2] - pb[2];
-          const int64_t lo = owBegin - shift, hi = owEnd - shift;  // iw·s in [lo, hi)
-          const int64_t iwBegin = std::max<int64_t>(0, lo <= 0 ? 0 : (lo + s[2] - 1) / s[2]);
-          const int64_t iwEnd = std::min<int64_t>(in[2], hi <= 0 ? 0 : (hi + s[2] - 1) / s[2]);
-          float* at = target + shift;
-          const int64_t step = s[2];
-          for (int64_t iw = iwBegin; iw < iwEnd; ++iw) at[iw * step] += plane[iw];
-        }
+    axes.forEachReachingRow(od, oh, [&](int64_t kd, int64_t kh, int64_t id, int64_t ih) {
+      for (int64_t kw = 0; kw < k[2]; ++kw) {
+        const int64_t tap = (kd * k[1] + kh) * k[2] + kw;
+        const float* plane = image + (tapMajor ? tap * M + m : m * K + tap) * P + (id * in[1] + ih) * in[2];
+        // ow = iw·s + kw·d − pb must fall in [owBegin, owEnd): the iw that do, by ceiling division.
+        const int64_t shift = kw * d[2] - pb[2];
+        const int64_t lo = owBegin - shift, hi = owEnd - shift;  // iw·s in [lo, hi)
+        const int64_t iwBegin = std::max<int64_t>(0, lo <= 0 ? 0 : (lo + s[2] - 1) / s[2]);
+        const int64_t iwEnd = std::min<int64_t>(in[2], hi <= 0 ? 0 : (hi + s[2] - 1) / s[2]);
+        float* at = target + shift;
+        const int64_t step = s[2];
+        for (int64_t iw = iwBegin; iw < iwEnd; ++iw) at[iw * step] += plane[iw];
       }
-    }
+    });
     if (p.activation != Activation::None) {
       for (int64_t ow = owBegin; ow < owEnd; ++ow) target[ow] = activate(p, target[ow]);
     }
@@ -222,29 +228,21 @@ void GemmCol2im::col2imChannelsLast(const float* cols, const float* bias, float*
     for (int64_t ow = 0; ow < out[2]; ++ow) {
       for (int64_t m = 0; m < M; ++m) row[ow * M + m] = bias ? bias[m] : 0.f;
     }
-    for (int64_t kd = 0; kd < k[0]; ++kd) {
-      const int64_t td = od + pb[0] - kd * d[0];
-      if (td < 0 || td % s[0] != 0 || td / s[0] >= in[0]) continue;
-      const int64_t id = td / s[0];
-      for (int64_t kh = 0; kh < k[1]; ++kh) {
-        const int64_t th = oh + pb[1] - kh * d[1];
-        if (th < 0 || th % s[1] != 0 || th / s[1] >= in[1]) continue;
-        const int64_t ih = th / s[1];
-        const float* inputRow = image + (id * in[1] + ih) * in[2] * KM;
-        for (int64_t kw = 0; kw < k[2]; ++kw) {
-          const int64_t tap = (kd * k[1] + kh) * k[2] + kw;
-          // ow = iw·s + kw·d − pb within [0, OW): the iw that do, by ceiling division.
-          const int64_t shift = kw * d[2] - pb[2];
-          const int64_t iwBegin = shift >= 0 ? 0 : (-shift + s[2] - 1) / s[2];
-          const int64_t iwEnd = std::min<int64_t>(in[2], out[2] - shift <= 0 ? 0 : (out[2] - shift + s[2] - 1) / s[2]);
-          for (int64_t iw = iwBegin; iw < iwEnd; ++iw) {
-            const float* from = inputRow + iw * KM + tap * M;
-            float* to = row + (iw * s[2] + shift) * M;
-            for (int64_t m = 0; m < M; ++m) to[m] += from[m];
-          }
+    axes.forEachReachingRow(od, oh, [&](int64_t kd, int64_t kh, int64_t id, int64_t ih) {
+      const float* inputRow = image + (id * in[1] + ih) * in[2] * KM;
+      for (int64_t kw = 0; kw < k[2]; ++kw) {
+        const int64_t tap = (kd * k[1] + kh) * k[2] + kw;
+        // ow = iw·s + kw·d − pb within [0, OW): the iw that do, by ceiling division.
+        const int64_t shift = kw * d[2] - pb[2];
+        const int64_t iwBegin = shift >= 0 ? 0 : (-shift + s[2] - 1) / s[2];
+        const int64_t iwEnd = std::min<int64_t>(in[2], out[2] - shift <= 0 ? 0 : (out[2] - shift + s[2] - 1) / s[2]);
+        for (int64_t iw = iwBegin; iw < iwEnd; ++iw) {
+          const float* from = inputRow + iw * KM + tap * M;
+          float* to = row + (iw * s[2] + shift) * M;
+          for (int64_t m = 0; m < M; ++m) to[m] += from[m];
         }
       }
-    }
+    });
     if (p.activation != Activation::None) {
       for (int64_t i = 0; i < out[2] * M; ++i) row[i] = activate(p, row[i]);
     }
