@@ -128,26 +128,26 @@ export class BatchNormalization implements Layer {
 
   /** Brings the per-channel tensors back to the host (the inverse of toDevice). */
   toHost(): this {
-    if (this.built && this.#placement !== undefined) {
-      const host = this.weights();
-      if (this.#gamma) this.#gamma = { name: 'gamma', value: host.gamma!, grad: undefined };
-      if (this.#beta) this.#beta = { name: 'beta', value: host.beta!, grad: undefined };
-      this.#movingMean = host.movingMean!;
-      this.#movingVariance = host.movingVariance!;
-    }
+    if (this.built && this.#placement !== undefined) this.#replaceWeights((t) => t);
     this.#placement = undefined;
-    this.#saved = undefined;
     return this;
   }
 
   #moveTo(device: number): void {
+    this.#replaceWeights((t) => toDevice(t, { device, dtype: 'float32' }));
+  }
+
+  /** New tensors holding place(host copy) of each weight; the old device memory is freed now. */
+  #replaceWeights(place: (host: Tensor) => Tensor | DeviceTensor): void {
     const host = this.weights();
-    const place = (t: Tensor) => toDevice(t, { device, dtype: 'float32' });
+    const old = [this.#gamma?.value, this.#gamma?.grad, this.#beta?.value, this.#beta?.grad, this.#movingMean, this.#movingVariance];
     if (this.#gamma) this.#gamma = { name: 'gamma', value: place(host.gamma!), grad: undefined };
     if (this.#beta) this.#beta = { name: 'beta', value: place(host.beta!), grad: undefined };
     this.#movingMean = place(host.movingMean!);
     this.#movingVariance = place(host.movingVariance!);
+    this.#releaseSaved();
     this.#saved = undefined;
+    for (const t of old) if (t instanceof DeviceTensor) t.dispose();
   }
 
   /**

@@ -217,23 +217,30 @@ export abstract class ConvTranspose implements Layer {
 
   /** Brings the weights back to the host (the inverse of toDevice). */
   toHost(): this {
-    if (this.built && this.#placement) {
-      const host = this.weights();
-      this.#kernel = { name: 'kernel', value: host.kernel!, grad: undefined };
-      if (this.#bias) this.#bias = { name: 'bias', value: host.bias!, grad: undefined };
-    }
+    if (this.built && this.#placement) this.#replaceWeights((t) => t);
     this.#placement = undefined;
-    this.#lastInput = undefined;
-    this.#lastOutput = undefined;
     return this;
   }
 
   #moveWeights(placement: Required<ToDeviceOptions>): void {
+    this.#replaceWeights((t) => toDevice(t, placement));
+  }
+
+  /**
+   * New parameter objects holding place(host copy) of each weight; device memory the old ones
+   * held (values, gradients, the last output) is freed now rather than at garbage collection.
+   */
+  #replaceWeights(place: (host: Tensor) => Tensor | DeviceTensor): void {
     const host = this.weights();
-    this.#kernel = { name: 'kernel', value: toDevice(host.kernel!, placement), grad: undefined };
-    if (this.#bias) this.#bias = { name: 'bias', value: toDevice(host.bias!, placement), grad: undefined };
+    const old = [this.#kernel, this.#bias, this.#lastOutput];
+    this.#kernel = { name: 'kernel', value: place(host.kernel!), grad: undefined };
+    if (this.#bias) this.#bias = { name: 'bias', value: place(host.bias!), grad: undefined };
     this.#lastInput = undefined;
     this.#lastOutput = undefined;
+    for (const item of old) {
+      if (item instanceof DeviceTensor) item.dispose();
+      else if (item && 'value' in item) for (const t of [item.value, item.grad]) if (t instanceof DeviceTensor) t.dispose();
+    }
   }
 
   /** The output shape for an input shape, by Keras's rule. */

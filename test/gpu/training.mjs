@@ -224,6 +224,16 @@ export async function checkTraining(h) {
       for (const key of Object.keys(hw)) compare(`decoder ${host.layers[l].name}.${key} after 3 adam steps`, dw[key].data, hw[key].data, 1e-3);
     }
     log(`decoder on the device: loss ${losses.map((v) => v.toFixed(5)).join(' → ')}`);
+    // Back to the host: the same weights, now host tensors, and the model runs there.
+    const before = device.layers.map((l) => l.weights());
+    device.toHost();
+    for (let l = 0; l < device.layers.length; l++) {
+      for (const p of device.layers[l].parameters()) {
+        if (!(p.value instanceof deconv.Tensor)) fail(`decoder ${device.layers[l].name}.${p.name}: not a host tensor after toHost()`);
+        compare(`decoder ${device.layers[l].name}.${p.name} after toHost()`, p.value.data, before[l][p.name].data, 1e-7);
+      }
+    }
+    compare('decoder on the host after toHost()', device.apply(x).data, host.apply(x).data, 1e-3);
   });
 
   log(`device training checks: ${((performance.now() - started) / 1000).toFixed(1)} s`);
