@@ -4,7 +4,7 @@
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ratioBases } from './systems.mjs';
-import { now, onnxToTfFilters, prod, randomData, relDiff, sleep, stats, timeIt, toChannelsLast, TOLERANCE } from './util.mjs';
+import { now, onnxToTfFilters, prod, randomData, relDiff, settle, sleep, stats, timeIt, toChannelsLast, TOLERANCE } from './util.mjs';
 import { ortSession } from './peers/ort.mjs';
 import { tfSkipReason } from './peers/tf.mjs';
 import { tfjsRunner, tfjsSkipReason } from './peers/tfjs.mjs';
@@ -180,6 +180,7 @@ export async function runLayer(ctx, L, onStep = () => {}) {
   }
 
   const order = wanted.filter((id) => runners[id]);
+  await settle();
   const collected = Object.fromEntries(order.map((id) => [id, { times: [] }]));
   const steps = order.reduce((n, id) => n + (runners[id].slow ? 1 : config.rounds), 0);
   let step = 0;

@@ -1,9 +1,30 @@
 // Small numeric and formatting helpers shared by the benchmark's modules.
 import { performance } from 'node:perf_hooks';
+import v8 from 'node:v8';
+import vm from 'node:vm';
 
 export const prod = (a) => a.reduce((x, y) => x * y, 1);
 export const now = () => performance.now();
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+// A full garbage collection, where the runtime lets us ask for one (V8's gc, exposed at run time).
+let collect;
+try {
+  v8.setFlagsFromString('--expose-gc');
+  collect = vm.runInNewContext('gc');
+} catch {
+  collect = undefined;
+}
+
+/**
+ * Lets the process settle before a layer's timed turns: a full GC now, so that V8's concurrent
+ * collector does not run during the first system's reps (the layer's setup has just allocated
+ * inputs, weights and every peer's copies), then a pause for background threads to go idle.
+ */
+export async function settle(ms = 50) {
+  collect?.();
+  await sleep(ms);
+}
 export const fmt = (v, d = 2) => (v === undefined || v === null || Number.isNaN(v) ? '–' : v.toFixed(d));
 export const fmtMs = (v) => (v === undefined || v === null ? '–' : v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v >= 1 ? v.toFixed(2) : v.toFixed(3));
 export const fmtRatio = (v) => (v === undefined || v === null ? '–' : `${v.toFixed(2)}x`);
