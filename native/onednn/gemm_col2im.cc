@@ -49,11 +49,12 @@ struct Axes3 {
 
 }  // namespace
 
-bool GemmCol2im::supports(const Problem& p) {
-  return p.groups == 1 && (p.layout == Layout::ChannelsFirst || p.filterLayout == FilterLayout::SpatialOutIn);
+bool GemmCol2im::supports(const Problem& p, Order order) {
+  if (p.groups != 1) return false;
+  return order == Order::WeightsFirst || (p.layout == Layout::ChannelsLast && p.filterLayout == FilterLayout::SpatialOutIn);
 }
 
-GemmCol2im::GemmCol2im(const Problem& problem, MathMode math) : problem_(problem) {
+GemmCol2im::GemmCol2im(const Problem& problem, MathMode math, Order order) : problem_(problem) {
   const Problem& p = problem_;
   for (int i = 0; i < p.rank; ++i) {
     taps_ *= p.kernel[i];
@@ -63,12 +64,13 @@ GemmCol2im::GemmCol2im(const Problem& problem, MathMode math) : problem_(problem
   const int64_t rows = p.outChannels * taps_, C = p.inChannels;
   tapMajor_ = p.filterLayout == FilterLayout::SpatialOutIn;
   channelsLast_ = p.layout == Layout::ChannelsLast;
-  if (channelsLast_ && !tapMajor_) throw Error(ErrorKind::Error, "GemmCol2im: channels-last activations need TF's filter layout");
+  inputFirst_ = order == Order::InputFirst;
+  if (inputFirst_ && !(channelsLast_ && tapMajor_)) throw Error(ErrorKind::Error, "GemmCol2im: input first needs channels last and TF's filters");
   chunk_ = std::max<int64_t>(1, std::min<int64_t>(p.batch, kMaxColsElements / std::max<int64_t>(1, rows * pixels_)));
   tail_ = p.batch % chunk_;
 
   try {
-    if (channelsLast_) {
+    if (inputFirst_) {
       // W as the matmul's weights (C × K·M), broadcast over the images: TF's [K, M, C] is
       // (K·M) × C row-major, so W has strides (1, C); packed, it is C × (K·M) row-major.
       packed_ = makeProduct(dnnl::memory::desc({1, C, rows}, dt::f32, dims{rows * C, rows, 1}), math);
@@ -92,14 +94,16 @@ GemmCol2im::Product GemmCol2im::makeProduct(const dnnl::memory::desc& weights, M
   attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
   if (math == MathMode::Bf16) attr.set_fpmath_mode(dnnl::fpmath_mode::bf16);
   auto make = [&](int64_t images, dnnl::memory::desc& input, dnnl::memory::desc& cols, dnnl::memory::desc& scratch) {
-    if (channelsLast_) {
+    if (inputFirst_) {
       input = dnnl::memory::desc({images, pixels_, C}, dt::f32, dims{C * pixels_, C, 1});
       cols = dnnl::memory::desc({images, pixels_, rows}, dt::f32, dims{rows * pixels_, rows, 1});
       dnnl::matmul::primitive_desc pd(cpuEngine(), input, weights, cols, attr);
       scratch = pd.scratchpad_desc();
       return dnnl::matmul(pd);
     }
-    input = dnnl::memory::desc({images, C, pixels_}, dt::f32, dims{C * pixels_, pixels_, 1});
+    // x[n] as C × P: channels first it is that matrix; channels last it is its transpose in memory.
+    const dims inputStrides = channelsLast_ ? dims{C * pixels_, 1, C} : dims{C * pixels_, pixels_, 1};
+    input = dnnl::memory::desc({images, C, pixels_}, dt::f32, inputStrides);
     cols = dnnl::memory::desc({images, rows, pixels_}, dt::f32, dims{rows * pixels_, pixels_, 1});
     dnnl::matmul::primitive_desc pd(cpuEngine(), weights, input, cols, attr);
     scratch = pd.scratchpad_desc();
@@ -114,7 +118,7 @@ GemmCol2im::Product GemmCol2im::makeProduct(const dnnl::memory::desc& weights, M
 
 void GemmCol2im::pack(const float* w, float* out) const {
   const int64_t rows = problem_.outChannels * taps_, C = problem_.inChannels;
-  if (channelsLast_) {  // (K·M) × C → C × (K·M)
+  if (inputFirst_) {  // (K·M) × C → C × (K·M)
     for (int64_t r = 0; r < rows; ++r) {
       for (int64_t c = 0; c < C; ++c) out[c * rows + r] = w[r * C + c];
     }
@@ -150,13 +154,13 @@ void GemmCol2im::run(const Product& product, const float* x, const float* w, con
     dnnl::memory colsMemory(tail ? product.tailCols : product.cols, engine, cols);
     const auto& scratchDesc = tail ? product.tailScratchpad : product.scratchpad;
     dnnl::memory scratch(scratchDesc, engine, threadScratch(0, scratchDesc.get_size()));
-    const dnnl::memory& source = channelsLast_ ? input : weights;
-    const dnnl::memory& factor = channelsLast_ ? weights : input;
+    const dnnl::memory& source = inputFirst_ ? input : weights;
+    const dnnl::memory& factor = inputFirst_ ? weights : input;
     (tail ? product.tail : product.main)
         .execute(stream, {{DNNL_ARG_SRC, source}, {DNNL_ARG_WEIGHTS, factor}, {DNNL_ARG_DST, colsMemory},
                           {DNNL_ARG_SCRATCHPAD, scratch}});
     stream.wait();
-    if (channelsLast_) col2imChannelsLast(cols, bias, y + n * M * outPixels_, images);
+    if (inputFirst_) col2imInputFirst(cols, bias, y + n * M * outPixels_, images);
     else col2im(cols, bias, y + n * M * outPixels_, images);
   }
 }
@@ -164,30 +168,41 @@ void GemmCol2im::run(const Product& product, const float* x, const float* w, con
 // y[n, m, o] for every output position: bias, plus the cols entries whose input position and tap
 // reach o, then the activation. Work items are (image, channel, output row, block of columns): each
 // owns its outputs (no races), and a single long 1-D row still spreads over all threads. Within a
-// row the loops run over input columns, so the cost is K·IW per row, not K·OW.
+// row the loops run over input columns, so the cost is K·IW per row, not K·OW. Channels last, y's
+// positions are M apart and the channel is the innermost item index, so that the threads share no
+// cache lines but at the edges of their runs.
 void GemmCol2im::col2im(const float* cols, const float* bias, float* y, int64_t images) const {
   const Problem& p = problem_;
   const Axes3 axes(p);
   const int64_t *in = axes.in, *out = axes.out, *k = axes.k, *s = axes.s, *d = axes.d, *pb = axes.pb;
   const int64_t M = p.outChannels, K = taps_, P = pixels_;
+  const int64_t rowsPerChannel = out[0] * out[1];
+  const int64_t channelStride = channelsLast_ ? 1 : rowsPerChannel * out[2];  // in y
+  const int64_t positionStride = channelsLast_ ? M : 1;
   constexpr int64_t kBlock = 2048;  // output columns per work item
   const int64_t blocks = (out[2] + kBlock - 1) / kBlock;
-  const int64_t rowsPerImage = M * out[0] * out[1];
-  const int64_t items = images * rowsPerImage * blocks;
-  const bool tapMajor = tapMajor_;
+  const int64_t items = images * M * rowsPerChannel * blocks;
+  const bool tapMajor = tapMajor_, channelsLast = channelsLast_;
 #pragma omp parallel for schedule(static)
   for (int64_t item = 0; item < items; ++item) {
-    const int64_t block = item % blocks;
-    const int64_t row = item / blocks;
-    const int64_t n = row / rowsPerImage;
-    const int64_t m = (row / (out[0] * out[1])) % M;
-    const int64_t od = (row / out[1]) % out[0];
-    const int64_t oh = row % out[1];
+    int64_t n, m, row, block;  // row: od·OH + oh
+    if (channelsLast) {
+      m = item % M;
+      block = (item / M) % blocks;
+      row = (item / (M * blocks)) % rowsPerChannel;
+      n = item / (M * blocks * rowsPerChannel);
+    } else {
+      block = item % blocks;
+      row = (item / blocks) % rowsPerChannel;
+      m = (item / (blocks * rowsPerChannel)) % M;
+      n = item / (blocks * rowsPerChannel * M);
+    }
+    const int64_t od = row / out[1], oh = row % out[1];
     const int64_t owBegin = block * kBlock, owEnd = std::min(out[2], owBegin + kBlock);
-    float* target = y + ((n * M + m) * out[0] * out[1] + od * out[1] + oh) * out[2];
+    float* target = y + n * M * rowsPerChannel * out[2] + m * channelStride + row * out[2] * positionStride;
     const float* image = cols + n * M * K * P;
     const float base = bias ? bias[m] : 0.f;
-    for (int64_t ow = owBegin; ow < owEnd; ++ow) target[ow] = base;
+    for (int64_t ow = owBegin; ow < owEnd; ++ow) target[ow * positionStride] = base;
     axes.forEachReachingRow(od, oh, [&](int64_t kd, int64_t kh, int64_t id, int64_t ih) {
       for (int64_t kw = 0; kw < k[2]; ++kw) {
         const int64_t tap = (kd * k[1] + kh) * k[2] + kw;
@@ -197,21 +212,21 @@ void GemmCol2im::col2im(const float* cols, const float* bias, float* y, int64_t 
         const int64_t lo = owBegin - shift, hi = owEnd - shift;  // iw·s in [lo, hi)
         const int64_t iwBegin = std::max<int64_t>(0, lo <= 0 ? 0 : (lo + s[2] - 1) / s[2]);
         const int64_t iwEnd = std::min<int64_t>(in[2], hi <= 0 ? 0 : (hi + s[2] - 1) / s[2]);
-        float* at = target + shift;
-        const int64_t step = s[2];
+        float* at = target + shift * positionStride;
+        const int64_t step = s[2] * positionStride;
         for (int64_t iw = iwBegin; iw < iwEnd; ++iw) at[iw * step] += plane[iw];
       }
     });
     if (p.activation != Activation::None) {
-      for (int64_t ow = owBegin; ow < owEnd; ++ow) target[ow] = activate(p, target[ow]);
+      for (int64_t ow = owBegin; ow < owEnd; ++ow) target[ow * positionStride] = activate(p, target[ow * positionStride]);
     }
   }
 }
 
-// Channels last: y[n, o, m], cols[n][i][k][m]. Work items are (image, output row): each owns its
-// outputs. Per row, every valid (kd, kh) and kw adds, for the input columns that reach the row's
-// outputs, a run of M contiguous values of cols to M contiguous values of y.
-void GemmCol2im::col2imChannelsLast(const float* cols, const float* bias, float* y, int64_t images) const {
+// Input first (channels last): y[n, o, m], cols[n][i][k][m]. Work items are (image, output row):
+// each owns its outputs. Per row, every reaching (kd, kh) and every kw adds, for the input columns
+// that reach the row's outputs, a run of M contiguous values of cols to M contiguous values of y.
+void GemmCol2im::col2imInputFirst(const float* cols, const float* bias, float* y, int64_t images) const {
   const Problem& p = problem_;
   const Axes3 axes(p);
   const int64_t *in = axes.in, *out = axes.out, *k = axes.k, *s = axes.s, *d = axes.d, *pb = axes.pb;

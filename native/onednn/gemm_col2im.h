@@ -1,14 +1,16 @@
 // GemmCol2im: transposed convolution as one matrix product and a col2im gather.
 //
-//   channels first:  cols[n] (M·K × P) = Wᵀ (M·K × C) · x[n] (C × P)     (oneDNN matmul)
-//   channels last:   cols[n] (P × K·M) = x[n] (P × C) · W (C × K·M)
-//   y[n, m, o] = bias[m] + Σ over taps k that reach o of cols[n] at (m, k, i(o, k))
+//   cols[n] (M·K × P) = Wᵀ (M·K × C) · x[n] (C × P)        (oneDNN matmul, all threads)
+//   y[n, m, o] = bias[m] + Σ over taps k that reach o of cols[n][m, k][i(o, k)]
+// (x[n] channels last is the same matrix with transposed strides.) Channels last, the product can
+// also run the other way round, input first: cols[n] (P × K·M) = x[n] (P × C) · W (C × K·M), whose
+// gather then adds runs of M contiguous values; which is faster depends on the shape (the iSTFT
+// synthesis filter: weights first, 2×; dcgan-g5 at batch 64: input first, 1.7×), so plans time both.
 //
 // This is ONNX Runtime's algorithm. It wins over oneDNN's deconvolution kernels where the output
 // has few channels (M = 1 or 3 in super-resolution and image-generator heads, or a 1-D synthesis
 // filter): those kernels vectorize over output channels and leave most lanes empty, while here the
-// product runs over M·K rows and the gather is parallel over output rows. Both layouts (channels
-// last with TF's [K..., M, C] filters, whose rows are already tap-major), one group.
+// product runs over M·K rows and the gather is parallel over output rows. Either layout, one group.
 #pragma once
 
 #include <dnnl.hpp>
@@ -22,17 +24,21 @@ namespace deconv::onednn {
 
 class GemmCol2im {
  public:
-  // Whether the problem has this algorithm's shape (one group; channels last with TF filters).
-  static bool supports(const Problem& problem);
+  // Which matrix product computes cols (see above); InputFirst needs channels last.
+  enum class Order { WeightsFirst, InputFirst };
 
-  GemmCol2im(const Problem& problem, MathMode math);
+  // Whether the problem has this algorithm's shape (one group; input first: channels last with
+  // TF's filters).
+  static bool supports(const Problem& problem, Order order = Order::WeightsFirst);
+
+  GemmCol2im(const Problem& problem, MathMode math, Order order = Order::WeightsFirst);
 
   // w in the problem's filter layout (TF or ONNX: both are a plain C × M·K matrix, up to order).
   void execute(const float* x, const float* w, const float* bias, float* y) const;
   // w as pack() made it.
   void executePacked(const float* x, const float* packed, const float* bias, float* y) const;
-  // The weights as the product reads them fastest: Wᵀ contiguous (M·K rows of C) for channels
-  // first, W contiguous (C rows of K·M) for channels last. `out` holds filterElements() floats.
+  // The weights as the product reads them fastest: Wᵀ contiguous (M·K rows of C), or for
+  // InputFirst W contiguous (C rows of K·M). `out` holds filterElements() floats.
   void pack(const float* w, float* out) const;
 
  private:
@@ -46,7 +52,7 @@ class GemmCol2im {
   Product makeProduct(const dnnl::memory::desc& weights, MathMode math) const;
   void run(const Product& product, const float* x, const float* w, const float* bias, float* y) const;
   void col2im(const float* cols, const float* bias, float* y, int64_t images) const;
-  void col2imChannelsLast(const float* cols, const float* bias, float* y, int64_t images) const;
+  void col2imInputFirst(const float* cols, const float* bias, float* y, int64_t images) const;
 
   Problem problem_;
   int64_t taps_ = 1;          // K: kernel positions
@@ -54,7 +60,8 @@ class GemmCol2im {
   int64_t outPixels_ = 1;
   int64_t chunk_ = 1;         // images per matrix product (bounds the cols buffer)
   bool tapMajor_ = false;     // cols rows ordered (k, m) (TF filters) instead of (m, k) (ONNX)
-  bool channelsLast_ = false; // x and y channels last: cols is P × K·M, (k, m) columns
+  bool channelsLast_ = false; // x and y channels last (x read as C × P with transposed strides)
+  bool inputFirst_ = false;   // Order::InputFirst: cols is P × K·M, (k, m) columns
   int64_t tail_ = 0;          // images in the last, shorter chunk (0: none)
   Product user_;              // Wᵀ straight from the caller's filter layout
   Product packed_;            // Wᵀ contiguous (as pack() writes it)

@@ -7,6 +7,7 @@
 #include <cstring>
 #include <limits>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <unordered_map>
 
@@ -158,7 +159,7 @@ class LayoutChoices {
 
 DeconvPlan::~DeconvPlan() = default;
 
-// DECONV_ONEDNN_VARIANT=caller|other|preferred|gemm forces one way of computing (where it
+// DECONV_ONEDNN_VARIANT=caller|other|preferred|gemm|gemm-input-first forces one way of computing (where it
 // applies) instead of timing: for tests that must cover every way, and for benchmarking one.
 static int forcedVariant() {
   const char* value = std::getenv("DECONV_ONEDNN_VARIANT");
@@ -168,13 +169,23 @@ static int forcedVariant() {
   if (name == "other") return 1;
   if (name == "preferred") return 2;
   if (name == "gemm") return 3;
+  if (name == "gemm-input-first") return 4;
   return -1;
+}
+
+// The GemmCol2im product order a choice stands for, or none for the deconvolution primitive (a
+// template only so that it can take DeconvPlan's private enum).
+template <typename Layouts>
+std::optional<GemmCol2im::Order> gemmOrder(Layouts choice) {
+  if (choice == Layouts::Gemm) return GemmCol2im::Order::WeightsFirst;
+  if (choice == Layouts::GemmInputFirst) return GemmCol2im::Order::InputFirst;
+  return std::nullopt;
 }
 
 void DeconvPlan::chooseLayouts(const Problem& computed, MathMode math) {
   if (const int forced = forcedVariant(); forced >= 0) {
     const auto choice = static_cast<Layouts>(forced);
-    adopt(computed, math, choice == Layouts::Gemm && !GemmCol2im::supports(problem_) ? Layouts::Caller : choice);
+    adopt(computed, math, gemmOrder(choice) && !GemmCol2im::supports(problem_, *gemmOrder(choice)) ? Layouts::Caller : choice);
     return;
   }
   const std::string key = LayoutChoices::classKey(problem_, math);
@@ -192,9 +203,9 @@ void DeconvPlan::chooseLayouts(const Problem& computed, MathMode math) {
 // Makes `choice` the plan's way of computing (the caller's layouts if it cannot be built).
 void DeconvPlan::adopt(const Problem& computed, MathMode math, Layouts choice) {
   gemm_.reset();
-  if (choice == Layouts::Gemm) {
+  if (const auto order = gemmOrder(choice)) {
     try {
-      gemm_ = std::make_unique<GemmCol2im>(problem_, math);
+      gemm_ = std::make_unique<GemmCol2im>(problem_, math, *order);
       return;
     } catch (const Error&) {
       choice = Layouts::Caller;
@@ -228,11 +239,13 @@ DeconvPlan::Layouts DeconvPlan::timedChoice(const Problem& computed, MathMode ma
     const double ms = timeRun(3 * bestMs);
     if (ms < bestMs) bestMs = ms, best = candidate;
   }
-  if (GemmCol2im::supports(problem_)) {
+  for (Layouts candidate : {Layouts::Gemm, Layouts::GemmInputFirst}) {
+    const auto order = gemmOrder(candidate);
+    if (!GemmCol2im::supports(problem_, *order)) continue;
     try {
-      gemm_ = std::make_unique<GemmCol2im>(problem_, math);
+      gemm_ = std::make_unique<GemmCol2im>(problem_, math, *order);
       const double ms = timeRun(3 * bestMs);
-      if (ms < bestMs) bestMs = ms, best = Layouts::Gemm;
+      if (ms < bestMs) bestMs = ms, best = candidate;
     } catch (const Error&) {
       // not buildable here: keep the deconvolution
     }

@@ -54,8 +54,9 @@ class DeconvPlan {
   // the other plain layout (channels first ⇄ last) or the layouts oneDNN prefers (possibly
   // blocked) cost a reorder in and out, which pays where the caller's layout only has a slow
   // kernel (NCHW on CPUs whose fast kernels want channels last, few output channels in NHWC).
-  // Gemm: not the deconvolution primitive at all but GemmCol2im (gemm_col2im.h).
-  enum class Layouts { Caller, OtherPlain, Preferred, Gemm };
+  // Gemm, GemmInputFirst: not the deconvolution primitive at all but GemmCol2im (gemm_col2im.h),
+  // its matrix product weights first or (channels last) input first.
+  enum class Layouts { Caller, OtherPlain, Preferred, Gemm, GemmInputFirst };
   // Builds the primitive for the inner box `computed` in the given layouts.
   void build(const Problem& computed, MathMode math, Layouts layouts);
   // Milliseconds of one run on zero-filled buffers (for choosing between builds); gives up after
