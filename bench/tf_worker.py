@@ -33,7 +33,6 @@ Each layer is a tf.function (jit_compile=False) over the input, with the filters
 constant; the timed region is the call plus `.numpy()` on its result (time.perf_counter).
 """
 import argparse
-import json
 import os
 import re
 import sys
@@ -44,9 +43,7 @@ parser.add_argument('--threads', type=int, default=os.cpu_count())
 args = parser.parse_args()
 
 os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')
-# Answers go to the real stdout; everything else (TF's logging, warnings) to stderr.
-answer_stream = sys.stdout
-sys.stdout = sys.stderr
+from worker_loop import serve  # noqa: E402  (also moves stdout to stderr: answers only)
 
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
@@ -75,11 +72,6 @@ def short_message(error):
             continue
         keep.append(re.sub(r'\s*\[\[\{\{node.*$', '', line))
     return ' '.join(keep)[:400] or type(error).__name__
-
-
-def reply(obj):
-    answer_stream.write(json.dumps(obj) + '\n')
-    answer_stream.flush()
 
 
 def load(path, shape):
@@ -183,53 +175,42 @@ def overhead(req):
     return {'ok': True, 'usPerCall': samples}
 
 
+def info(_req):
+    return {
+        'ok': True,
+        'tf': tf.__version__,
+        'numpy': np.__version__,
+        'onednn': onednn_enabled(),
+        'TF_ENABLE_ONEDNN_OPTS': os.environ.get('TF_ENABLE_ONEDNN_OPTS'),
+        'threads': {
+            'intra_op': tf.config.threading.get_intra_op_parallelism_threads(),
+            'inter_op': tf.config.threading.get_inter_op_parallelism_threads(),
+        },
+        'python': sys.version.split()[0],
+    }
+
+
+def forget(_req):
+    _cache.clear()
+    return {'ok': True}
+
+
+def sgemm(req):
+    """numpy's sgemm (the BLAS numpy ships), as a second, practical peak figure."""
+    n = int(req.get('n', 2048))
+    a = np.random.default_rng(0).random((n, n), dtype=np.float32)
+    b = np.random.default_rng(1).random((n, n), dtype=np.float32)
+    a @ b
+    best = float('inf')
+    for _ in range(int(req.get('reps', 5))):
+        t0 = time.perf_counter()
+        a @ b
+        best = min(best, time.perf_counter() - t0)
+    return {'ok': True, 'n': n, 'gflops': 2 * n ** 3 / best / 1e9}
+
+
 def main():
-    for line in sys.stdin:
-        line = line.strip()
-        if not line:
-            continue
-        try:
-            req = json.loads(line)
-            cmd = req.get('cmd')
-            if cmd == 'exit':
-                reply({'ok': True})
-                return
-            if cmd == 'info':
-                reply({
-                    'ok': True,
-                    'tf': tf.__version__,
-                    'numpy': np.__version__,
-                    'onednn': onednn_enabled(),
-                    'TF_ENABLE_ONEDNN_OPTS': os.environ.get('TF_ENABLE_ONEDNN_OPTS'),
-                    'threads': {
-                        'intra_op': tf.config.threading.get_intra_op_parallelism_threads(),
-                        'inter_op': tf.config.threading.get_inter_op_parallelism_threads(),
-                    },
-                    'python': sys.version.split()[0],
-                })
-            elif cmd == 'forget':
-                _cache.clear()
-                reply({'ok': True})
-            elif cmd == 'run':
-                reply(run(req))
-            elif cmd == 'overhead':
-                reply(overhead(req))
-            elif cmd == 'sgemm':
-                # numpy's sgemm (the BLAS numpy ships), as a second, practical peak figure.
-                n = int(req.get('n', 2048))
-                a = np.random.default_rng(0).random((n, n), dtype=np.float32)
-                b = np.random.default_rng(1).random((n, n), dtype=np.float32)
-                a @ b
-                best = float('inf')
-                for _ in range(int(req.get('reps', 5))):
-                    t0 = time.perf_counter()
-                    a @ b
-                    best = min(best, time.perf_counter() - t0)
-                reply({'ok': True, 'n': n, 'gflops': 2 * n ** 3 / best / 1e9})
-            else:
-                reply({'ok': False, 'error': f'unknown cmd {cmd!r}'})
-        except Exception as error:  # TF refusing a layer is an answer, not a crash
-            reply({'ok': False, 'error': f'{type(error).__name__}: {short_message(error)}'})
+    serve({'info': info, 'forget': forget, 'run': run, 'overhead': overhead, 'sgemm': sgemm}, describe_error=short_message)
 
 
 if __name__ == '__main__':

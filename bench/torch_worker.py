@@ -17,7 +17,6 @@ padding = begin and the output's end sliced off (the note says so). On CUDA ever
 with torch.cuda.synchronize() (cudnn.benchmark on, TF32 off); on the CPU with .numpy().
 """
 import argparse
-import json
 import sys
 import time
 
@@ -26,8 +25,7 @@ parser.add_argument('--threads', type=int, default=1)
 parser.add_argument('--device', default='cpu')
 args = parser.parse_args()
 
-answer_stream = sys.stdout
-sys.stdout = sys.stderr
+from worker_loop import serve  # noqa: E402  (also moves stdout to stderr: answers only)
 
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
@@ -39,11 +37,6 @@ if device.type == 'cuda':
     torch.backends.cudnn.benchmark = True
     torch.backends.cuda.matmul.allow_tf32 = False
     torch.backends.cudnn.allow_tf32 = False
-
-
-def reply(obj):
-    answer_stream.write(json.dumps(obj) + '\n')
-    answer_stream.flush()
 
 
 def sync():
@@ -99,27 +92,14 @@ def run(req):
     return {'ok': True, 'times': times, 'firstCallMs': first_ms, 'outShape': list(y.shape), 'note': note}
 
 
+def info(_req):
+    return {'ok': True, 'torch': torch.__version__, 'cuda': torch.cuda.is_available(), 'device': str(device),
+            'deviceName': torch.cuda.get_device_name(device) if device.type == 'cuda' else None,
+            'threads': torch.get_num_threads(), 'python': sys.version.split()[0]}
+
+
 def main():
-    for line in sys.stdin:
-        line = line.strip()
-        if not line:
-            continue
-        try:
-            req = json.loads(line)
-            cmd = req.get('cmd')
-            if cmd == 'exit':
-                reply({'ok': True})
-                return
-            if cmd == 'info':
-                reply({'ok': True, 'torch': torch.__version__, 'cuda': torch.cuda.is_available(), 'device': str(device),
-                       'deviceName': torch.cuda.get_device_name(device) if device.type == 'cuda' else None,
-                       'threads': torch.get_num_threads(), 'python': sys.version.split()[0]})
-            elif cmd == 'run':
-                reply(run(req))
-            else:
-                reply({'ok': False, 'error': f'unknown cmd {cmd!r}'})
-        except Exception as error:
-            reply({'ok': False, 'error': f'{type(error).__name__}: {str(error)[:400]}'})
+    serve({'info': info, 'run': run})
 
 
 if __name__ == '__main__':
