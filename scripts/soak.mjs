@@ -16,6 +16,7 @@
 import { spawnSync } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import { seededTensor as t } from './lib/seeded-tensor.mjs';
 
 // Both processes end by returning from their work (exitCode, not process.exit()), so that Node
 // tears V8 down and LeakSanitizer (npm run sanitize) sees only what is really left.
@@ -44,16 +45,6 @@ const addon = nativeAddon().addon;
 const only = process.env.DECONV_SOAK_BACKENDS?.split(',');
 const backends = api.backends().filter((b) => b.available && (!only || only.includes(b.name))).map((b) => b.name);
 
-function random(n, seed) {
-  const data = new Float32Array(n);
-  let s = seed >>> 0 || 1;
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    data[i] = s / 2 ** 31 - 1;
-  }
-  return data;
-}
-const t = (shape, seed) => ({ shape, data: random(shape.reduce((a, b) => a * b, 1), seed) });
 
 // The problems the soak cycles through: every op and rank, bias, activations, groups, layouts.
 const problems = [];

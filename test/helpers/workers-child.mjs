@@ -8,6 +8,7 @@
 //
 // Prints one JSON line: the figures the test checks.
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+import { seededTensor as tensor } from '../../scripts/lib/seeded-tensor.mjs';
 
 const api = await import(new URL('../../dist/esm/index.js', import.meta.url).href);
 const { nativeAddon } = await import(new URL('../../dist/esm/backends/native.js', import.meta.url).href);
@@ -20,16 +21,6 @@ const lazy = (make) => {
 const addonOf = lazy(() => nativeAddon().addon);
 const nativeOf = lazy(() => (api.backends().find((b) => b.name === 'onednn' && b.available) ? 'onednn' : undefined));
 
-function random(n, seed) {
-  const data = new Float32Array(n);
-  let s = seed >>> 0 || 1;
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    data[i] = s / 2 ** 31 - 1;
-  }
-  return data;
-}
-const tensor = (shape, seed) => ({ shape, data: random(shape.reduce((a, b) => a * b, 1), seed) });
 
 function worst(a, b) {
   let peak = 1;
