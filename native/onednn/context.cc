@@ -6,6 +6,7 @@
 #include <memory>
 #include <vector>
 
+#include "../core/aligned_vector.h"
 #include "../core/no_destructor.h"
 
 namespace deconv::onednn {
@@ -43,14 +44,15 @@ dnnl::stream& threadStream() {
 }
 
 void* threadScratch(int slot, std::size_t bytes) {
-  // 64-byte aligned blocks so that oneDNN's vector loads never straddle a cache line needlessly.
-  struct alignas(64) Block {
-    unsigned char bytes[64];
-  };
-  thread_local std::vector<Block> buffers[5];
-  std::vector<Block>& buffer = buffers[slot];
-  const std::size_t blocks = (bytes + sizeof(Block) - 1) / sizeof(Block);
-  if (buffer.size() < blocks) buffer.resize(blocks);
+  // Cache-line aligned, and on huge pages from 2 MiB (aligned_vector.h says why). A buffer only
+  // grows, so a thread's scratch settles at its largest problem's size and is never reallocated.
+  thread_local AlignedVector<unsigned char> buffers[5];
+  AlignedVector<unsigned char>& buffer = buffers[slot];
+  if (buffer.size() < bytes) {
+    buffer.clear();
+    buffer.shrink_to_fit();  // free the old block before the larger one is mapped
+    buffer.resize(bytes);
+  }
   return buffer.empty() ? nullptr : buffer.data();
 }
 

@@ -79,17 +79,18 @@ DeconvPlan::DeconvPlan(const Problem& problem, MathMode math) : problem_(problem
       hasBands_ = true;
     }
   }
+  setCallerLayouts(computed);
   bool built = false;
   if (hasLongFilter(p) && p.layout == Layout::ChannelsLast) {
     try {
-      build(computed, math, Layouts::OtherPlain);
+      built_ = build(computed, math, Layouts::OtherPlain);
       built = true;
     } catch (const dnnl::error&) {
       // not buildable in the other layout: the caller's, as for every other problem
     }
   }
   if (!built) try {
-    build(computed, math, Layouts::Caller);
+    built_ = build(computed, math, Layouts::Caller);
   } catch (const dnnl::error& first) {
     // Some kernels take a negative right padding (output past the full output, as
     // output_padding makes); where none does, compute without it and fill the band here.
@@ -104,8 +105,9 @@ DeconvPlan::DeconvPlan(const Problem& problem, MathMode math) : problem_(problem
     }
     if (!trimmed) throw Error(ErrorKind::Error, describeDnnlError(first));
     hasBands_ = true;
+    setCallerLayouts(computed);
     try {
-      build(computed, math, Layouts::Caller);
+      built_ = build(computed, math, Layouts::Caller);
     } catch (const dnnl::error& second) {
       throw Error(ErrorKind::Error, describeDnnlError(second));
     }
@@ -190,19 +192,17 @@ void DeconvPlan::chooseLayouts(const Problem& computed, MathMode math) {
   }
   const std::string key = LayoutChoices::classKey(problem_, math);
   const int known = LayoutChoices::shared().find(key);
-  const Layouts choice = known >= 0 ? static_cast<Layouts>(known) : timedChoice(computed, math);
-  // The choice may be what is built already (the constructor's build, or the last one timed).
-  if (choice == builtLayouts_ && !gemm_) {
-    if (known < 0) LayoutChoices::shared().remember(key, static_cast<int>(choice));
-    return;
+  if (known < 0) {
+    LayoutChoices::shared().remember(key, static_cast<int>(timedChoice(computed, math)));
+  } else if (static_cast<Layouts>(known) != built_.layouts) {
+    adopt(computed, math, static_cast<Layouts>(known));
   }
-  adopt(computed, math, choice);
-  if (known < 0) LayoutChoices::shared().remember(key, static_cast<int>(choice));
 }
 
 // Makes `choice` the plan's way of computing (the caller's layouts if it cannot be built).
 void DeconvPlan::adopt(const Problem& computed, MathMode math, Layouts choice) {
   gemm_.reset();
+  binding_.reset();
   if (const auto order = gemmOrder(choice)) {
     try {
       gemm_ = std::make_unique<GemmCol2im>(problem_, math, *order);
@@ -212,91 +212,136 @@ void DeconvPlan::adopt(const Problem& computed, MathMode math, Layouts choice) {
     }
   }
   try {
-    build(computed, math, choice);
+    built_ = build(computed, math, choice);
   } catch (const dnnl::error&) {
-    build(computed, math, Layouts::Caller);
+    built_ = build(computed, math, Layouts::Caller);
   }
 }
 
-// Times the candidate builds (where worth it) and returns the fastest.
+struct DeconvPlan::Candidate {
+  explicit Candidate(Layouts way) : layouts(way) {}
+  Layouts layouts;
+  std::optional<PrimitiveBuild> primitive;  // or
+  std::unique_ptr<GemmCol2im> gemm;
+  std::vector<float> weights;  // zeros in the layout this way reads (zeros are zeros in any layout)
+  double bestMs = std::numeric_limits<double>::infinity();
+  bool dropped = false;
+};
+
+// For problems worth it, every way that applies is built and timed on zero-filled buffers, and
+// the fastest kept; small problems keep the constructor's build unless it fell back to a reference
+// kernel. The ways take turns run by run, so that a slow spell of a shared machine (they last
+// seconds here) slows them all alike instead of deciding the choice: timed one after the other,
+// near-equal ways swapped places from process to process, one of them 2× slower in the end.
 DeconvPlan::Layouts DeconvPlan::timedChoice(const Problem& computed, MathMode math) {
   const bool callerIsFallback = std::string(implementation()).find("ref") != std::string::npos;
   double flops = 2.0 * problem_.batch * problem_.inChannels * (problem_.outChannels / problem_.groups);
   for (int i = 0; i < problem_.rank; ++i) flops *= problem_.inSpatial[i] * problem_.kernel[i];
   constexpr double kWorthTiming = 4e6;  // ~0.05 ms and up: a few timed runs cost less than they save
-  if (!callerIsFallback && flops < kWorthTiming) return builtLayouts_;  // the constructor's build
+  if (!callerIsFallback && flops < kWorthTiming) return built_.layouts;  // the constructor's build
   const bool longFilter = hasLongFilter(problem_);
-  Layouts best = longFilter ? builtLayouts_ : Layouts::Caller;
-  double bestMs = callerIsFallback && !longFilter ? 1e300 : timeRun(1e300);
-  for (Layouts candidate : {Layouts::OtherPlain, Layouts::Preferred}) {
-    if (longFilter) break;
+
+  std::vector<Candidate> candidates;
+  auto addPrimitive = [&](PrimitiveBuild b) {
+    Candidate c(b.layouts);
+    c.weights.resize(b.desc.weights_desc().get_size() / sizeof(float));
+    c.primitive = std::move(b);
+    candidates.push_back(std::move(c));
+  };
+  // The constructor's build (unless it is a reference kernel: any other way beats that).
+  if (!callerIsFallback || longFilter) addPrimitive(built_);
+  // Other layouts, but not for long filters (see hasLongFilter).
+  for (Layouts layouts : {Layouts::OtherPlain, Layouts::Preferred}) {
+    if (longFilter || layouts == built_.layouts) continue;
     try {
-      build(computed, math, candidate);
+      PrimitiveBuild b = build(computed, math, layouts);
+      if (layouts == Layouts::Preferred && !b.reorderSrc && !b.reorderDst) continue;  // the caller's layouts again
+      addPrimitive(std::move(b));
     } catch (const dnnl::error&) {
-      continue;
+      // not buildable in these layouts
     }
-    if (candidate == Layouts::Preferred && !reorderSrc_ && !reorderDst_) continue;  // same as Caller
-    const double ms = timeRun(3 * bestMs);
-    if (ms < bestMs) bestMs = ms, best = candidate;
   }
-  for (Layouts candidate : {Layouts::Gemm, Layouts::GemmInputFirst}) {
-    const auto order = gemmOrder(candidate);
+  for (Layouts layouts : {Layouts::Gemm, Layouts::GemmInputFirst}) {
+    const auto order = gemmOrder(layouts);
     if (!GemmCol2im::supports(problem_, *order)) continue;
     try {
-      gemm_ = std::make_unique<GemmCol2im>(problem_, math, *order);
-      const double ms = timeRun(3 * bestMs);
-      if (ms < bestMs) bestMs = ms, best = candidate;
+      Candidate c(layouts);
+      c.gemm = std::make_unique<GemmCol2im>(problem_, math, *order);
+      c.weights.resize(static_cast<std::size_t>(problem_.filterElements()));
+      candidates.push_back(std::move(c));
     } catch (const Error&) {
-      // not buildable here: keep the deconvolution
+      // not buildable here
     }
-    gemm_.reset();
   }
-  return best;
-}
+  if (candidates.empty()) return built_.layouts;
 
-double DeconvPlan::timeRun(double giveUpMs) const {
   std::vector<float> x(static_cast<std::size_t>(problem_.inputElements()));
-  std::vector<float> w(gemm_ ? static_cast<std::size_t>(problem_.filterElements())
-                             : primitiveDesc_.weights_desc().get_size() / sizeof(float));
   std::vector<float> bias(static_cast<std::size_t>(problem_.outChannels));
   std::vector<float> y(static_cast<std::size_t>(problem_.outputElements()));
   applyThreadCount();
-  auto once = [&] {
-    // The packed weights' product, as plans run it (zeros are zeros in any layout): the caller's
-    // layout may be a transposed matrix that the product reads more slowly, and timing that made
-    // the iSTFT layer keep a 2x slower kernel half of the time.
-    if (gemm_) gemm_->executePacked(x.data(), w.data(), bias.data(), y.data());
-    else run(x.data(), w.data(), bias.data(), y.data());
-  };
-  // The warm-up run (first touches, JIT caches) is timed too: a candidate already far slower than
-  // the best so far is dropped without more runs (some kernels take seconds on a shape they are
-  // not made for, e.g. a 1024-tap 1-D filter).
-  const auto warmStart = std::chrono::steady_clock::now();
-  once();
-  const double warmMs = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - warmStart).count();
-  if (warmMs > giveUpMs) return warmMs;
-  // The best of several runs: at least two, more for small problems (up to ~20 ms in all), since
-  // on a shared machine a single run can be off by a factor of two.
-  double best = warmMs, spent = 0;
-  for (int rep = 0; rep < 10 && (rep < 2 || spent < 20.0); ++rep) {
+  auto timeOnce = [&](Candidate& c) {
     const auto start = std::chrono::steady_clock::now();
-    once();
-    const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
-    best = std::min(best, ms);
-    spent += ms;
+    // The packed weights' product, as plans run it: the caller's layout may be a transposed
+    // matrix that the product reads more slowly, and timing that made the iSTFT layer keep a 2×
+    // slower kernel half of the time.
+    if (c.gemm) {
+      c.gemm->executePacked(x.data(), c.weights.data(), bias.data(), y.data());
+    } else {
+      Binding binding = makeBinding(*c.primitive);
+      run(*c.primitive, binding, x.data(), c.weights.data(), bias.data(), y.data());
+    }
+    return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  };
+  auto fastest = [&] {
+    double best = std::numeric_limits<double>::infinity();
+    for (const Candidate& c : candidates)
+      if (!c.dropped) best = std::min(best, c.bestMs);
+    return best;
+  };
+  // A warm-up run each (first touches, JIT caches), timed too: a way already 3× slower than the
+  // fastest so far is dropped without more runs (some kernels take seconds on a shape they are
+  // not made for, e.g. a 1024-tap 1-D filter).
+  for (Candidate& c : candidates) {
+    c.bestMs = timeOnce(c);
+    if (c.bestMs > 3 * fastest()) c.dropped = true;
   }
-  return best;
+  // Then rounds, each way once per round: at least three, more for small problems (up to ~20 ms
+  // per way), since on a shared machine a single run can be off by a factor of two. After two
+  // rounds, a way 1.5× slower than the fastest is out of the running.
+  double spent = 0;
+  for (int round = 0; round < 10 && (round < 3 || spent < 20.0 * candidates.size()); ++round) {
+    for (Candidate& c : candidates) {
+      if (c.dropped) continue;
+      const double ms = timeOnce(c);
+      c.bestMs = std::min(c.bestMs, ms);
+      spent += ms;
+    }
+    if (round >= 1) {
+      const double best = fastest();
+      for (Candidate& c : candidates) c.dropped = c.dropped || c.bestMs > 1.5 * best;
+    }
+  }
+  Candidate* winner = nullptr;
+  for (Candidate& c : candidates)
+    if (!c.dropped && (winner == nullptr || c.bestMs < winner->bestMs)) winner = &c;
+  binding_.reset();
+  gemm_ = std::move(winner->gemm);
+  if (winner->primitive) built_ = std::move(*winner->primitive);
+  return winner->layouts;
 }
 
-void DeconvPlan::build(const Problem& computed, MathMode math, Layouts layouts) {
-  binding_.reset();
-  builtLayouts_ = layouts;
+void DeconvPlan::setCallerLayouts(const Problem& computed) {
   const Problem& p = problem_;
   const int r = p.rank;
   srcDesc_ = {concat({p.batch, p.inChannels}, spatial(p.inSpatial, r)), dt::f32, activationTag(r, p.layout)};
   dstDesc_ = {concat({p.batch, p.outChannels}, spatial(computed.outSpatial, r)), dt::f32, activationTag(r, p.layout)};
   userWeightsDesc_ = userWeights(p);
   if (p.hasBias) biasDesc_ = {{p.outChannels}, dt::f32, tag::a};
+}
+
+DeconvPlan::PrimitiveBuild DeconvPlan::build(const Problem& computed, MathMode math, Layouts layouts) const {
+  const Problem& p = problem_;
+  const int r = p.rank;
   dnnl::memory::desc anyWeights(userWeightsDesc_.get_dims(), dt::f32, tag::any);
 
   dnnl::primitive_attr attr;
@@ -311,43 +356,45 @@ void DeconvPlan::build(const Problem& computed, MathMode math, Layouts layouts) 
     wantSrc = dnnl::memory::desc(srcDesc_.get_dims(), dt::f32, t);
     wantDst = dnnl::memory::desc(dstDesc_.get_dims(), dt::f32, t);
   }
-  primitiveDesc_ = dnnl::deconvolution_forward::primitive_desc(
+  PrimitiveBuild b;
+  b.layouts = layouts;
+  b.desc = dnnl::deconvolution_forward::primitive_desc(
       cpuEngine(), dnnl::prop_kind::forward_inference, dnnl::algorithm::deconvolution_direct,
       wantSrc, anyWeights, biasDesc_, wantDst, spatial(p.strides, r),
       spatial(p.dilations, r, -1), spatial(computed.padsBegin, r), spatial(computed.padsEnd, r), attr);
-  primitive_ = dnnl::deconvolution_forward(primitiveDesc_);
-  primitiveSrcDesc_ = primitiveDesc_.src_desc();
-  primitiveDstDesc_ = primitiveDesc_.dst_desc();
-  reorderSrc_ = primitiveSrcDesc_ != srcDesc_;
-  reorderDst_ = primitiveDstDesc_ != dstDesc_;
-  if (reorderSrc_) srcReorder_ = dnnl::reorder(dnnl::reorder::primitive_desc(cpuEngine(), srcDesc_, cpuEngine(), primitiveSrcDesc_));
-  if (reorderDst_) dstReorder_ = dnnl::reorder(dnnl::reorder::primitive_desc(cpuEngine(), primitiveDstDesc_, cpuEngine(), dstDesc_));
-  reorderWeights_ = primitiveDesc_.weights_desc() != userWeightsDesc_;
-  if (reorderWeights_) {
-    weightsReorder_ = dnnl::reorder(
-        dnnl::reorder::primitive_desc(cpuEngine(), userWeightsDesc_, cpuEngine(), primitiveDesc_.weights_desc()));
+  b.primitive = dnnl::deconvolution_forward(b.desc);
+  b.src = b.desc.src_desc();
+  b.dst = b.desc.dst_desc();
+  b.reorderSrc = b.src != srcDesc_;
+  b.reorderDst = b.dst != dstDesc_;
+  if (b.reorderSrc) b.srcReorder = dnnl::reorder(dnnl::reorder::primitive_desc(cpuEngine(), srcDesc_, cpuEngine(), b.src));
+  if (b.reorderDst) b.dstReorder = dnnl::reorder(dnnl::reorder::primitive_desc(cpuEngine(), b.dst, cpuEngine(), dstDesc_));
+  b.reorderWeights = b.desc.weights_desc() != userWeightsDesc_;
+  if (b.reorderWeights) {
+    b.weightsReorder = dnnl::reorder(dnnl::reorder::primitive_desc(cpuEngine(), userWeightsDesc_, cpuEngine(), b.desc.weights_desc()));
   }
+  return b;
 }
 
 std::size_t DeconvPlan::packedBytes() const {
   if (gemm_) return (problem_.filterElements() + problem_.biasElements()) * sizeof(float);
-  return primitiveDesc_.weights_desc().get_size() + (problem_.hasBias ? problem_.outChannels * sizeof(float) : 0);
+  return built_.desc.weights_desc().get_size() + (problem_.hasBias ? problem_.outChannels * sizeof(float) : 0);
 }
 
 const char* DeconvPlan::implementation() const {
-  return gemm_ ? "deconv:gemm_col2im (oneDNN matmul + col2im)" : primitiveDesc_.impl_info_str();
+  return gemm_ ? "deconv:gemm_col2im (oneDNN matmul + col2im)" : built_.desc.impl_info_str();
 }
 
 void DeconvPlan::execute(const float* x, const float* w, const float* bias, float* y) const {
   if (gemm_) return gemm_->execute(x, w, bias, y);
   applyThreadCount();
   const float* weights = w;
-  if (reorderWeights_) {
+  if (built_.reorderWeights) {
     dnnl::stream& stream = threadStream();
     dnnl::memory user(userWeightsDesc_, cpuEngine(), const_cast<float*>(w));
-    dnnl::memory reordered(primitiveDesc_.weights_desc(), cpuEngine(),
-                           threadScratch(1, primitiveDesc_.weights_desc().get_size()));
-    weightsReorder_.execute(stream, user, reordered);
+    dnnl::memory reordered(built_.desc.weights_desc(), cpuEngine(),
+                           threadScratch(1, built_.desc.weights_desc().get_size()));
+    built_.weightsReorder.execute(stream, user, reordered);
     weights = static_cast<const float*>(reordered.get_data_handle());
   }
   run(x, weights, bias, y);
@@ -358,16 +405,16 @@ std::shared_ptr<const PackedWeights> DeconvPlan::pack(const float* w, const floa
   if (gemm_) {
     packed->weights.resize(static_cast<std::size_t>(problem_.filterElements()));
     gemm_->pack(w, packed->weights.data());
-  } else if (reorderWeights_) {
-    packed->weights.resize(primitiveDesc_.weights_desc().get_size() / sizeof(float));
+  } else if (built_.reorderWeights) {
+    packed->weights.resize(built_.desc.weights_desc().get_size() / sizeof(float));
     applyThreadCount();
     dnnl::stream& stream = threadStream();
     dnnl::memory user(userWeightsDesc_, cpuEngine(), const_cast<float*>(w));
-    dnnl::memory reordered(primitiveDesc_.weights_desc(), cpuEngine(), packed->weights.data());
-    weightsReorder_.execute(stream, user, reordered);
+    dnnl::memory reordered(built_.desc.weights_desc(), cpuEngine(), packed->weights.data());
+    built_.weightsReorder.execute(stream, user, reordered);
     stream.wait();
   } else {
-    packed->weights.assign(w, w + primitiveDesc_.weights_desc().get_size() / sizeof(float));
+    packed->weights.assign(w, w + built_.desc.weights_desc().get_size() / sizeof(float));
   }
   if (problem_.hasBias) packed->bias.assign(bias, bias + problem_.outChannels);
   return packed;
@@ -379,15 +426,15 @@ void DeconvPlan::execute(const float* x, const PackedWeights& packed, float* y) 
   run(x, packed.weights.data(), problem_.hasBias ? packed.bias.data() : nullptr, y);
 }
 
-DeconvPlan::Binding DeconvPlan::makeBinding() const {
+DeconvPlan::Binding DeconvPlan::makeBinding(const PrimitiveBuild& build) const {
   const dnnl::engine& engine = cpuEngine();
   Binding b;
-  b.src = dnnl::memory(primitiveSrcDesc_, engine, DNNL_MEMORY_NONE);
-  b.weights = dnnl::memory(primitiveDesc_.weights_desc(), engine, DNNL_MEMORY_NONE);
-  b.dst = dnnl::memory(primitiveDstDesc_, engine, DNNL_MEMORY_NONE);
-  if (reorderSrc_) b.userSrc = dnnl::memory(srcDesc_, engine, DNNL_MEMORY_NONE);
-  if (reorderDst_) b.userDst = dnnl::memory(dstDesc_, engine, DNNL_MEMORY_NONE);
-  b.scratchpad = dnnl::memory(primitiveDesc_.scratchpad_desc(), engine, DNNL_MEMORY_NONE);
+  b.src = dnnl::memory(build.src, engine, DNNL_MEMORY_NONE);
+  b.weights = dnnl::memory(build.desc.weights_desc(), engine, DNNL_MEMORY_NONE);
+  b.dst = dnnl::memory(build.dst, engine, DNNL_MEMORY_NONE);
+  if (build.reorderSrc) b.userSrc = dnnl::memory(srcDesc_, engine, DNNL_MEMORY_NONE);
+  if (build.reorderDst) b.userDst = dnnl::memory(dstDesc_, engine, DNNL_MEMORY_NONE);
+  b.scratchpad = dnnl::memory(build.desc.scratchpad_desc(), engine, DNNL_MEMORY_NONE);
   b.args = {{DNNL_ARG_SRC, b.src}, {DNNL_ARG_WEIGHTS, b.weights}, {DNNL_ARG_DST, b.dst}, {DNNL_ARG_SCRATCHPAD, b.scratchpad}};
   if (problem_.hasBias) {
     b.bias = dnnl::memory(biasDesc_, engine, DNNL_MEMORY_NONE);
@@ -397,37 +444,37 @@ DeconvPlan::Binding DeconvPlan::makeBinding() const {
 }
 
 void DeconvPlan::run(const float* x, const float* weights, const float* bias, float* y) const {
-  float* target = hasBands_ ? static_cast<float*>(threadScratch(2, dstDesc_.get_size())) : y;
   std::unique_lock<std::mutex> lock(bindingMutex_, std::try_to_lock);
-  Binding local;
-  Binding* b = &local;
-  if (lock.owns_lock()) {
-    if (!binding_) binding_ = std::make_unique<Binding>(makeBinding());
-    b = binding_.get();
-  } else {
-    local = makeBinding();
+  if (!lock.owns_lock()) {  // another thread runs this plan now: a binding of this call's own
+    Binding local = makeBinding(built_);
+    return run(built_, local, x, weights, bias, y);
   }
+  if (!binding_) binding_ = std::make_unique<Binding>(makeBinding(built_));
+  run(built_, *binding_, x, weights, bias, y);
+}
+
+void DeconvPlan::run(const PrimitiveBuild& build, Binding& b, const float* x, const float* weights, const float* bias, float* y) const {
+  float* target = hasBands_ ? static_cast<float*>(threadScratch(2, dstDesc_.get_size())) : y;
   dnnl::stream& stream = threadStream();
-  if (reorderSrc_) {
-    b->userSrc.set_data_handle(const_cast<float*>(x));
-    b->src.set_data_handle(threadScratch(3, primitiveSrcDesc_.get_size()));
-    srcReorder_.execute(stream, b->userSrc, b->src);
+  if (build.reorderSrc) {
+    b.userSrc.set_data_handle(const_cast<float*>(x));
+    b.src.set_data_handle(threadScratch(3, build.src.get_size()));
+    build.srcReorder.execute(stream, b.userSrc, b.src);
   } else {
-    b->src.set_data_handle(const_cast<float*>(x));
+    b.src.set_data_handle(const_cast<float*>(x));
   }
-  b->weights.set_data_handle(const_cast<float*>(weights));
-  if (reorderDst_) {
-    b->userDst.set_data_handle(target);
-    b->dst.set_data_handle(threadScratch(4, primitiveDstDesc_.get_size()));
+  b.weights.set_data_handle(const_cast<float*>(weights));
+  if (build.reorderDst) {
+    b.userDst.set_data_handle(target);
+    b.dst.set_data_handle(threadScratch(4, build.dst.get_size()));
   } else {
-    b->dst.set_data_handle(target);
+    b.dst.set_data_handle(target);
   }
-  b->scratchpad.set_data_handle(threadScratch(0, primitiveDesc_.scratchpad_desc().get_size()));
-  if (problem_.hasBias) b->bias.set_data_handle(const_cast<float*>(bias));
-  primitive_.execute(stream, b->args);
-  if (reorderDst_) dstReorder_.execute(stream, b->dst, b->userDst);
+  b.scratchpad.set_data_handle(threadScratch(0, build.desc.scratchpad_desc().get_size()));
+  if (problem_.hasBias) b.bias.set_data_handle(const_cast<float*>(bias));
+  build.primitive.execute(stream, b.args);
+  if (build.reorderDst) build.dstReorder.execute(stream, b.dst, b.userDst);
   stream.wait();
-  lock = {};
   if (hasBands_) fillBands(bias, y, target);
 }
 

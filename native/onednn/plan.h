@@ -11,6 +11,7 @@
 #include <cstddef>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <unordered_map>
 #include <vector>
 
@@ -57,27 +58,19 @@ class DeconvPlan {
   // Gemm, GemmInputFirst: not the deconvolution primitive at all but GemmCol2im (gemm_col2im.h),
   // its matrix product weights first or (channels last) input first.
   enum class Layouts { Caller, OtherPlain, Preferred, Gemm, GemmInputFirst };
-  // Builds the primitive for the inner box `computed` in the given layouts.
-  void build(const Problem& computed, MathMode math, Layouts layouts);
-  // Milliseconds of one run on zero-filled buffers (for choosing between builds); gives up after
-  // the first run when that alone took more than `giveUpMs`.
-  double timeRun(double giveUpMs) const;
-  void adopt(const Problem& computed, MathMode math, Layouts choice);
-  void chooseLayouts(const Problem& computed, MathMode math);
-  Layouts timedChoice(const Problem& computed, MathMode math);
-  void run(const float* x, const float* primitiveWeights, const float* bias, float* y) const;
-  void fillBands(const float* bias, float* y, const float* computed) const;
 
-  Problem problem_;
-  std::unique_ptr<GemmCol2im> gemm_;  // set when the plan computes with GemmCol2im
-  Layouts builtLayouts_ = Layouts::Caller;  // what the last build() made
-  // Output positions that no input reaches and that oneDNN will not produce itself (before the
-  // full output when padsBegin < 0; after it when padsEnd < 0 and the primitive refuses that) get
-  // only bias and activation: the primitive computes the inner box into scratch, which is then
-  // copied into place.
-  SpatialDims leading_{0, 0, 0};
-  SpatialDims trailing_{0, 0, 0};
-  bool hasBands_ = false;
+  // The deconvolution primitive for the inner box in one choice of layouts, with the reorders
+  // that choice needs. A plan keeps one; choosing a way builds several side by side.
+  struct PrimitiveBuild {
+    Layouts layouts = Layouts::Caller;
+    dnnl::deconvolution_forward::primitive_desc desc;
+    dnnl::deconvolution_forward primitive;
+    dnnl::memory::desc src, dst;  // the primitive's layouts (equal to the caller's unless reordered)
+    bool reorderSrc = false, reorderDst = false, reorderWeights = false;
+    dnnl::reorder srcReorder, dstReorder, weightsReorder;
+  };
+  // A way of computing being weighed against the others: a primitive build or GemmCol2im.
+  struct Candidate;
 
   // Memory objects bound to the primitive's arguments, reused from call to call (only their data
   // pointers change): making them anew costs more than a tiny convolution. One thread at a time
@@ -87,24 +80,38 @@ class DeconvPlan {
     dnnl::memory userSrc, userDst;  // the caller's layouts, when the primitive's differ
     std::unordered_map<int, dnnl::memory> args;
   };
-  Binding makeBinding() const;
+
+  // The caller's layouts of x, y (the inner box `computed`), the weights and the bias.
+  void setCallerLayouts(const Problem& computed);
+  // Builds the primitive for the inner box `computed` in the given layouts.
+  PrimitiveBuild build(const Problem& computed, MathMode math, Layouts layouts) const;
+  void adopt(const Problem& computed, MathMode math, Layouts choice);
+  void chooseLayouts(const Problem& computed, MathMode math);
+  // Times the ways worth trying, interleaved, and adopts the fastest; returns its layouts.
+  Layouts timedChoice(const Problem& computed, MathMode math);
+  Binding makeBinding(const PrimitiveBuild& build) const;
+  void run(const PrimitiveBuild& build, Binding& binding, const float* x, const float* weights, const float* bias, float* y) const;
+  void run(const float* x, const float* primitiveWeights, const float* bias, float* y) const;
+  void fillBands(const float* bias, float* y, const float* computed) const;
+
+  Problem problem_;
+  std::unique_ptr<GemmCol2im> gemm_;  // set when the plan computes with GemmCol2im
+  PrimitiveBuild built_;              // the primitive otherwise (the last one built)
+  // Output positions that no input reaches and that oneDNN will not produce itself (before the
+  // full output when padsBegin < 0; after it when padsEnd < 0 and the primitive refuses that) get
+  // only bias and activation: the primitive computes the inner box into scratch, which is then
+  // copied into place.
+  SpatialDims leading_{0, 0, 0};
+  SpatialDims trailing_{0, 0, 0};
+  bool hasBands_ = false;
+
   mutable std::mutex bindingMutex_;
-  mutable std::unique_ptr<Binding> binding_;
+  mutable std::unique_ptr<Binding> binding_;  // for built_
 
   dnnl::memory::desc srcDesc_;  // the caller's layouts
   dnnl::memory::desc dstDesc_;
-  dnnl::memory::desc primitiveSrcDesc_;  // the primitive's (equal to the caller's unless reordered)
-  dnnl::memory::desc primitiveDstDesc_;
-  bool reorderSrc_ = false;
-  bool reorderDst_ = false;
-  dnnl::reorder srcReorder_;
-  dnnl::reorder dstReorder_;
   dnnl::memory::desc userWeightsDesc_;
   dnnl::memory::desc biasDesc_;
-  dnnl::deconvolution_forward::primitive_desc primitiveDesc_;
-  dnnl::deconvolution_forward primitive_;
-  bool reorderWeights_ = false;
-  dnnl::reorder weightsReorder_;
 };
 
 }  // namespace deconv::onednn
