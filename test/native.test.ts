@@ -45,7 +45,7 @@ const ACTIVATIONS: Activation[] = ['none', 'relu', 'leakyRelu', 'sigmoid', 'tanh
 
 const problem = fc.record({
   rank: fc.constantFrom(1, 2, 3),
-  batch: fc.integer({ min: 1, max: 2 }),
+  batch: fc.integer({ min: 1, max: 3 }),
   groups: fc.integer({ min: 1, max: 3 }),
   cg: fc.integer({ min: 1, max: 4 }),
   mg: fc.integer({ min: 1, max: 5 }),
@@ -264,7 +264,7 @@ describe.runIf(natives.includes('onednn'))('every way the oneDNN backend can com
       addon().clearPlanCache!();
     }
   };
-  for (const variant of ['caller', 'other', 'preferred', 'gemm', 'gemm-input-first']) {
+  for (const variant of ['caller', 'other', 'preferred', 'gemm', 'gemm-input-first', 'gemm-images', 'gemm-input-first-images']) {
     it(`${variant}: random problems match the reference`, () => {
       withVariant(variant, () => {
         fc.assert(

@@ -33,7 +33,7 @@ export function defaultConfig(overrides = {}) {
     peersGiven: false,
     threads: os.availableParallelism(),
     targetS: quick ? 0.2 : 0.8,
-    rounds: quick ? 1 : 2,
+    rounds: quick ? 1 : 4,
     tsMaxGflop: quick ? 0.5 : 2,
     tfjsMaxGflop: quick ? 0.5 : 1,
     concurrencyLayer: 'unet-2-b1',

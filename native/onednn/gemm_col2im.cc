@@ -2,7 +2,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <exception>
 #include <vector>
+
+#include <omp.h>
 
 #include "../core/activation.h"
 #include "../core/error.h"
@@ -54,7 +57,7 @@ bool GemmCol2im::supports(const Problem& p, Order order) {
   return order == Order::WeightsFirst || (p.layout == Layout::ChannelsLast && p.filterLayout == FilterLayout::SpatialOutIn);
 }
 
-GemmCol2im::GemmCol2im(const Problem& problem, MathMode math, Order order) : problem_(problem) {
+GemmCol2im::GemmCol2im(const Problem& problem, MathMode math, Order order, Threads threads) : problem_(problem) {
   const Problem& p = problem_;
   for (int i = 0; i < p.rank; ++i) {
     taps_ *= p.kernel[i];
@@ -66,7 +69,8 @@ GemmCol2im::GemmCol2im(const Problem& problem, MathMode math, Order order) : pro
   channelsLast_ = p.layout == Layout::ChannelsLast;
   inputFirst_ = order == Order::InputFirst;
   if (inputFirst_ && !(channelsLast_ && tapMajor_)) throw Error(ErrorKind::Error, "GemmCol2im: input first needs channels last and TF's filters");
-  chunk_ = std::max<int64_t>(1, std::min<int64_t>(p.batch, kMaxColsElements / std::max<int64_t>(1, rows * pixels_)));
+  acrossImages_ = threads == Threads::AcrossImages;
+  chunk_ = acrossImages_ ? 1 : std::max<int64_t>(1, std::min<int64_t>(p.batch, kMaxColsElements / std::max<int64_t>(1, rows * pixels_)));
   tail_ = p.batch % chunk_;
 
   try {
@@ -133,36 +137,87 @@ void GemmCol2im::pack(const float* w, float* out) const {
   }
 }
 
+const char* GemmCol2im::implementation() const {
+  if (inputFirst_) {
+    return acrossImages_ ? "deconv:gemm_col2im (oneDNN matmul + col2im; input first; threads across images)"
+                         : "deconv:gemm_col2im (oneDNN matmul + col2im; input first; threads within each product)";
+  }
+  return acrossImages_ ? "deconv:gemm_col2im (oneDNN matmul + col2im; weights first; threads across images)"
+                       : "deconv:gemm_col2im (oneDNN matmul + col2im; weights first; threads within each product)";
+}
+
 void GemmCol2im::execute(const float* x, const float* w, const float* bias, float* y) const { run(user_, x, w, bias, y); }
 
 void GemmCol2im::executePacked(const float* x, const float* packed, const float* bias, float* y) const {
   run(packed_, x, packed, bias, y);
 }
 
+void GemmCol2im::multiply(const Product& product, bool tail, const float* x, const float* w, float* cols, dnnl::stream& stream,
+                          void* scratchpad) const {
+  const dnnl::engine& engine = cpuEngine();
+  dnnl::memory weights(product.weights, engine, const_cast<float*>(w));
+  dnnl::memory input(tail ? product.tailInput : product.input, engine, const_cast<float*>(x));
+  dnnl::memory colsMemory(tail ? product.tailCols : product.cols, engine, cols);
+  dnnl::memory scratch(tail ? product.tailScratchpad : product.scratchpad, engine, scratchpad);
+  const dnnl::memory& source = inputFirst_ ? input : weights;
+  const dnnl::memory& factor = inputFirst_ ? weights : input;
+  (tail ? product.tail : product.main)
+      .execute(stream, {{DNNL_ARG_SRC, source}, {DNNL_ARG_WEIGHTS, factor}, {DNNL_ARG_DST, colsMemory}, {DNNL_ARG_SCRATCHPAD, scratch}});
+  stream.wait();
+}
+
 void GemmCol2im::run(const Product& product, const float* x, const float* w, const float* bias, float* y) const {
   applyThreadCount();
+  if (acrossImages_) return runAcrossImages(product, x, w, bias, y);
   const Problem& p = problem_;
-  const dnnl::engine& engine = cpuEngine();
-  dnnl::stream& stream = threadStream();
   const int64_t C = p.inChannels, M = p.outChannels;
   float* cols = static_cast<float*>(threadScratch(2, product.cols.get_size()));
-  dnnl::memory weights(product.weights, engine, const_cast<float*>(w));
+  const std::size_t scratchBytes = std::max(product.scratchpad.get_size(), tail_ > 0 ? product.tailScratchpad.get_size() : 0);
+  void* scratchpad = threadScratch(0, scratchBytes);
   for (int64_t n = 0; n < p.batch; n += chunk_) {
     const int64_t images = std::min(chunk_, p.batch - n);
-    const bool tail = images != chunk_;
-    dnnl::memory input(tail ? product.tailInput : product.input, engine, const_cast<float*>(x + n * C * pixels_));
-    dnnl::memory colsMemory(tail ? product.tailCols : product.cols, engine, cols);
-    const auto& scratchDesc = tail ? product.tailScratchpad : product.scratchpad;
-    dnnl::memory scratch(scratchDesc, engine, threadScratch(0, scratchDesc.get_size()));
-    const dnnl::memory& source = inputFirst_ ? input : weights;
-    const dnnl::memory& factor = inputFirst_ ? weights : input;
-    (tail ? product.tail : product.main)
-        .execute(stream, {{DNNL_ARG_SRC, source}, {DNNL_ARG_WEIGHTS, factor}, {DNNL_ARG_DST, colsMemory},
-                          {DNNL_ARG_SCRATCHPAD, scratch}});
-    stream.wait();
+    multiply(product, images != chunk_, x + n * C * pixels_, w, cols, threadStream(), scratchpad);
     if (inputFirst_) col2imInputFirst(cols, bias, y + n * M * outPixels_, images);
     else col2im(cols, bias, y + n * M * outPixels_, images);
   }
+}
+
+// A thread per image at a time: inside this parallel loop, oneDNN's matmul and the gathers'
+// own parallel loops run on the calling thread alone (OpenMP does not nest by default). Each team
+// thread gets a stream and memory that the calling thread owns, so that the team's threads hold
+// nothing of ours when they end (libgomp ends them when the calling thread exits, possibly while
+// the process itself exits).
+void GemmCol2im::runAcrossImages(const Product& product, const float* x, const float* w, const float* bias, float* y) const {
+  const Problem& p = problem_;
+  const int64_t C = p.inChannels, M = p.outChannels;
+  const int threads = std::max(1, std::min<int>(omp_get_max_threads(), static_cast<int>(p.batch)));
+  thread_local std::vector<dnnl::stream> callerStreams;
+  while (static_cast<int>(callerStreams.size()) < threads) callerStreams.emplace_back(cpuEngine());
+  // By pointer: inside the region, the name of a thread_local would mean each team thread's own.
+  dnnl::stream* streams = callerStreams.data();
+  auto roundUp = [](std::size_t bytes) { return (bytes + 63) / 64 * 64; };
+  const std::size_t colsBytes = roundUp(product.cols.get_size()), scratchBytes = roundUp(product.scratchpad.get_size());
+  auto* memory = static_cast<unsigned char*>(threadScratch(2, threads * (colsBytes + scratchBytes)));
+  std::exception_ptr failure;
+#pragma omp parallel num_threads(threads)
+  {
+    const int t = omp_get_thread_num();
+    auto* cols = reinterpret_cast<float*>(memory + t * (colsBytes + scratchBytes));
+    void* scratchpad = memory + t * (colsBytes + scratchBytes) + colsBytes;
+#pragma omp for schedule(static)
+    for (int64_t n = 0; n < p.batch; ++n) {
+      try {
+        multiply(product, false, x + n * C * pixels_, w, cols, streams[t], scratchpad);
+        if (inputFirst_) col2imInputFirst(cols, bias, y + n * M * outPixels_, 1);
+        else col2im(cols, bias, y + n * M * outPixels_, 1);
+      } catch (...) {
+        // An exception must not leave an OpenMP region: the first one is rethrown after it.
+#pragma omp critical(deconv_gemm_failure)
+        if (!failure) failure = std::current_exception();
+      }
+    }
+  }
+  if (failure) std::rethrow_exception(failure);
 }
 
 // y[n, m, o] for every output position: bias, plus the cols entries whose input position and tap

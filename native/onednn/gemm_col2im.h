@@ -7,6 +7,13 @@
 // gather then adds runs of M contiguous values; which is faster depends on the shape (the iSTFT
 // synthesis filter: weights first, 2×; dcgan-g5 at batch 64: input first, 1.7×), so plans time both.
 //
+// Threads share the work in one of two ways. Within the product: all threads run each matmul
+// (chunks of images, as many as a bounded cols buffer holds), then all gather. Across images: each
+// thread takes whole images, its own single-threaded matmul and gather, so that an image's cols
+// (a few hundred KiB) are read back from the core's own cache rather than from memory; that wins
+// where the gather is a large part of the time (radford-4: 75 cols rows of 1024 per image) and
+// there are enough images to share out. Plans time both.
+//
 // This is ONNX Runtime's algorithm. It wins over oneDNN's deconvolution kernels where the output
 // has few channels (M = 1 or 3 in super-resolution and image-generator heads, or a 1-D synthesis
 // filter): those kernels vectorize over output channels and leave most lanes empty, while here the
@@ -26,17 +33,22 @@ class GemmCol2im {
  public:
   // Which matrix product computes cols (see above); InputFirst needs channels last.
   enum class Order { WeightsFirst, InputFirst };
+  // How the threads share the work (see above).
+  enum class Threads { WithinProduct, AcrossImages };
 
   // Whether the problem has this algorithm's shape (one group; input first: channels last with
   // TF's filters).
   static bool supports(const Problem& problem, Order order = Order::WeightsFirst);
 
-  GemmCol2im(const Problem& problem, MathMode math, Order order = Order::WeightsFirst);
+  GemmCol2im(const Problem& problem, MathMode math, Order order = Order::WeightsFirst, Threads threads = Threads::WithinProduct);
 
   // w in the problem's filter layout (TF or ONNX: both are a plain C × M·K matrix, up to order).
   void execute(const float* x, const float* w, const float* bias, float* y) const;
   // w as pack() made it.
   void executePacked(const float* x, const float* packed, const float* bias, float* y) const;
+  // A name for reports, e.g. "deconv:gemm_col2im (oneDNN matmul + col2im; weights first; threads
+  // across images)".
+  const char* implementation() const;
   // The weights as the product reads them fastest: Wᵀ contiguous (M·K rows of C), or for
   // InputFirst W contiguous (C rows of K·M). `out` holds filterElements() floats.
   void pack(const float* w, float* out) const;
@@ -51,6 +63,10 @@ class GemmCol2im {
   };
   Product makeProduct(const dnnl::memory::desc& weights, MathMode math) const;
   void run(const Product& product, const float* x, const float* w, const float* bias, float* y) const;
+  void runAcrossImages(const Product& product, const float* x, const float* w, const float* bias, float* y) const;
+  // The matrix product of a chunk of images (the tail chunk if `tail`) from x into cols.
+  void multiply(const Product& product, bool tail, const float* x, const float* w, float* cols, dnnl::stream& stream,
+                void* scratchpad) const;
   void col2im(const float* cols, const float* bias, float* y, int64_t images) const;
   void col2imInputFirst(const float* cols, const float* bias, float* y, int64_t images) const;
 
@@ -62,6 +78,7 @@ class GemmCol2im {
   bool tapMajor_ = false;     // cols rows ordered (k, m) (TF filters) instead of (m, k) (ONNX)
   bool channelsLast_ = false; // x and y channels last (x read as C × P with transposed strides)
   bool inputFirst_ = false;   // Order::InputFirst: cols is P × K·M, (k, m) columns
+  bool acrossImages_ = false; // Threads::AcrossImages: one image per product, a thread each
   int64_t tail_ = 0;          // images in the last, shorter chunk (0: none)
   Product user_;              // Wᵀ straight from the caller's filter layout
   Product packed_;            // Wᵀ contiguous (as pack() writes it)

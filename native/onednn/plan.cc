@@ -1,6 +1,7 @@
 #include "plan.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <cstdlib>
 #include <chrono>
 #include <cmath>
@@ -161,7 +162,7 @@ class LayoutChoices {
 
 DeconvPlan::~DeconvPlan() = default;
 
-// DECONV_ONEDNN_VARIANT=caller|other|preferred|gemm|gemm-input-first forces one way of computing (where it
+// DECONV_ONEDNN_VARIANT=caller|other|preferred|gemm|gemm-input-first|gemm-images|gemm-input-first-images forces one way of computing (where it
 // applies) instead of timing: for tests that must cover every way, and for benchmarking one.
 static int forcedVariant() {
   const char* value = std::getenv("DECONV_ONEDNN_VARIANT");
@@ -172,22 +173,51 @@ static int forcedVariant() {
   if (name == "preferred") return 2;
   if (name == "gemm") return 3;
   if (name == "gemm-input-first") return 4;
+  if (name == "gemm-images") return 5;
+  if (name == "gemm-input-first-images") return 6;
   return -1;
 }
 
-// The GemmCol2im product order a choice stands for, or none for the deconvolution primitive (a
-// template only so that it can take DeconvPlan's private enum).
+// The DECONV_ONEDNN_VARIANT spelling of a way (a template only so that it can take DeconvPlan's
+// private enum).
 template <typename Layouts>
-std::optional<GemmCol2im::Order> gemmOrder(Layouts choice) {
-  if (choice == Layouts::Gemm) return GemmCol2im::Order::WeightsFirst;
-  if (choice == Layouts::GemmInputFirst) return GemmCol2im::Order::InputFirst;
-  return std::nullopt;
+const char* layoutsName(Layouts choice) {
+  switch (choice) {
+    case Layouts::Caller: return "caller";
+    case Layouts::OtherPlain: return "other";
+    case Layouts::Preferred: return "preferred";
+    case Layouts::Gemm: return "gemm";
+    case Layouts::GemmInputFirst: return "gemm-input-first";
+    case Layouts::GemmImages: return "gemm-images";
+    case Layouts::GemmInputFirstImages: return "gemm-input-first-images";
+  }
+  return "?";
+}
+
+// The GemmCol2im a choice stands for (product order, threads), or none for the deconvolution
+// primitive (a template only so that it can take DeconvPlan's private enum).
+struct GemmWay {
+  GemmCol2im::Order order;
+  GemmCol2im::Threads threads;
+};
+template <typename Layouts>
+std::optional<GemmWay> gemmWay(Layouts choice) {
+  using Order = GemmCol2im::Order;
+  using Threads = GemmCol2im::Threads;
+  switch (choice) {
+    case Layouts::Gemm: return GemmWay{Order::WeightsFirst, Threads::WithinProduct};
+    case Layouts::GemmInputFirst: return GemmWay{Order::InputFirst, Threads::WithinProduct};
+    case Layouts::GemmImages: return GemmWay{Order::WeightsFirst, Threads::AcrossImages};
+    case Layouts::GemmInputFirstImages: return GemmWay{Order::InputFirst, Threads::AcrossImages};
+    default: return std::nullopt;
+  }
 }
 
 void DeconvPlan::chooseLayouts(const Problem& computed, MathMode math) {
   if (const int forced = forcedVariant(); forced >= 0) {
     const auto choice = static_cast<Layouts>(forced);
-    adopt(computed, math, gemmOrder(choice) && !GemmCol2im::supports(problem_, *gemmOrder(choice)) ? Layouts::Caller : choice);
+    const auto way = gemmWay(choice);
+    adopt(computed, math, way && !GemmCol2im::supports(problem_, way->order) ? Layouts::Caller : choice);
     return;
   }
   const std::string key = LayoutChoices::classKey(problem_, math);
@@ -203,9 +233,9 @@ void DeconvPlan::chooseLayouts(const Problem& computed, MathMode math) {
 void DeconvPlan::adopt(const Problem& computed, MathMode math, Layouts choice) {
   gemm_.reset();
   binding_.reset();
-  if (const auto order = gemmOrder(choice)) {
+  if (const auto way = gemmWay(choice)) {
     try {
-      gemm_ = std::make_unique<GemmCol2im>(problem_, math, *order);
+      gemm_ = std::make_unique<GemmCol2im>(problem_, math, way->order, way->threads);
       return;
     } catch (const Error&) {
       choice = Layouts::Caller;
@@ -261,12 +291,15 @@ DeconvPlan::Layouts DeconvPlan::timedChoice(const Problem& computed, MathMode ma
       // not buildable in these layouts
     }
   }
-  for (Layouts layouts : {Layouts::Gemm, Layouts::GemmInputFirst}) {
-    const auto order = gemmOrder(layouts);
-    if (!GemmCol2im::supports(problem_, *order)) continue;
+  // Threads across images only where every thread gets one.
+  const bool imagesToShare = numThreads() > 1 && problem_.batch >= numThreads();
+  for (Layouts layouts : {Layouts::Gemm, Layouts::GemmInputFirst, Layouts::GemmImages, Layouts::GemmInputFirstImages}) {
+    const auto way = gemmWay(layouts);
+    if (!GemmCol2im::supports(problem_, way->order)) continue;
+    if (way->threads == GemmCol2im::Threads::AcrossImages && !imagesToShare) continue;
     try {
       Candidate c(layouts);
-      c.gemm = std::make_unique<GemmCol2im>(problem_, math, *order);
+      c.gemm = std::make_unique<GemmCol2im>(problem_, math, way->order, way->threads);
       c.weights.resize(static_cast<std::size_t>(problem_.filterElements()));
       candidates.push_back(std::move(c));
     } catch (const Error&) {
@@ -298,12 +331,13 @@ DeconvPlan::Layouts DeconvPlan::timedChoice(const Problem& computed, MathMode ma
       if (!c.dropped) best = std::min(best, c.bestMs);
     return best;
   };
-  // A warm-up run each (first touches, JIT caches), timed too: a way already 3× slower than the
-  // fastest so far is dropped without more runs (some kernels take seconds on a shape they are
-  // not made for, e.g. a 1024-tap 1-D filter).
+  // A warm-up run each, timed too: a way already 10× slower than the fastest so far is dropped
+  // without more runs (some kernels take seconds on a shape they are not made for, e.g. a
+  // 1024-tap 1-D filter). Not less: a warm-up also pays for first touches, of scratch memory that
+  // the way is the first to need (the GEMM's 5 MB of cols made its warm-up 39 ms against 4 ms).
   for (Candidate& c : candidates) {
     c.bestMs = timeOnce(c);
-    if (c.bestMs > 3 * fastest()) c.dropped = true;
+    if (c.bestMs > 10 * fastest()) c.dropped = true;
   }
   // Then rounds, each way once per round: at least three, more for small problems (up to ~20 ms
   // per way), since on a shared machine a single run can be off by a factor of two. After two
@@ -324,6 +358,17 @@ DeconvPlan::Layouts DeconvPlan::timedChoice(const Problem& computed, MathMode ma
   Candidate* winner = nullptr;
   for (Candidate& c : candidates)
     if (!c.dropped && (winner == nullptr || c.bestMs < winner->bestMs)) winner = &c;
+  if (std::getenv("DECONV_ONEDNN_VERBOSE") != nullptr) {
+    // DECONV_ONEDNN_VERBOSE=1: what each way took (for benchmarking the choice itself).
+    const Problem& p = problem_;
+    std::string line = "deconv onednn plan N" + std::to_string(p.batch) + " C" + std::to_string(p.inChannels) + " M" +
+                       std::to_string(p.outChannels) + (p.layout == Layout::ChannelsLast ? " channels-last" : " channels-first") + ":";
+    for (const Candidate& c : candidates) {
+      line += " " + std::string(layoutsName(c.layouts)) + "=" + std::to_string(c.bestMs) + (c.dropped ? "(out)" : "") +
+              (&c == winner ? "*" : "");
+    }
+    std::fprintf(stderr, "%s\n", line.c_str());
+  }
   binding_.reset();
   gemm_ = std::move(winner->gemm);
   if (winner->primitive) built_ = std::move(*winner->primitive);
@@ -382,7 +427,7 @@ std::size_t DeconvPlan::packedBytes() const {
 }
 
 const char* DeconvPlan::implementation() const {
-  return gemm_ ? "deconv:gemm_col2im (oneDNN matmul + col2im)" : built_.desc.impl_info_str();
+  return gemm_ ? gemm_->implementation() : built_.desc.impl_info_str();
 }
 
 void DeconvPlan::execute(const float* x, const float* w, const float* bias, float* y) const {

@@ -55,9 +55,10 @@ class DeconvPlan {
   // the other plain layout (channels first ⇄ last) or the layouts oneDNN prefers (possibly
   // blocked) cost a reorder in and out, which pays where the caller's layout only has a slow
   // kernel (NCHW on CPUs whose fast kernels want channels last, few output channels in NHWC).
-  // Gemm, GemmInputFirst: not the deconvolution primitive at all but GemmCol2im (gemm_col2im.h),
-  // its matrix product weights first or (channels last) input first.
-  enum class Layouts { Caller, OtherPlain, Preferred, Gemm, GemmInputFirst };
+  // Gemm…: not the deconvolution primitive at all but GemmCol2im (gemm_col2im.h), its matrix
+  // product weights first or (channels last) input first, its threads within each product or
+  // across images.
+  enum class Layouts { Caller, OtherPlain, Preferred, Gemm, GemmInputFirst, GemmImages, GemmInputFirstImages };
 
   // The deconvolution primitive for the inner box in one choice of layouts, with the reorders
   // that choice needs. A plan keeps one; choosing a way builds several side by side.

@@ -82,7 +82,7 @@ that are installed, with the same threads for everyone. Missing peers are listed
                        installed; none for none)
   --threads N          threads for every system (default: all cores, ${availableParallelism()} here)
   --target S           seconds of timed reps per system and layer (default 0.8, quick 0.2)
-  --rounds R           the systems take turns R times per layer (default 2, quick 1)
+  --rounds R           the systems take turns R times per layer (default 4, quick 1)
   --ts-max-gflop G     the reference backend only on layers up to G GFLOP (default 2, quick 0.5)
   --tfjs-max-gflop G   TensorFlow.js only on layers up to G GFLOP (default 1, quick 0.5)
   --json [FILE]        write the results as JSON (to stdout without FILE; the log goes to stderr)
@@ -137,7 +137,7 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
     peersGiven: peersArg !== undefined,
     threads: num('threads', availableParallelism(), { min: 1, max: 1024, integer: true }),
     targetS: num('target', quick ? 0.2 : 0.8, { min: 0.01, max: 600 }),
-    rounds: num('rounds', quick ? 1 : 2, { min: 1, max: 20, integer: true }),
+    rounds: num('rounds', quick ? 1 : 4, { min: 1, max: 20, integer: true }),
     tsMaxGflop: num('ts-max-gflop', quick ? 0.5 : 2, { min: 0 }),
     tfjsMaxGflop: num('tfjs-max-gflop', quick ? 0.5 : 1, { min: 0 }),
     concurrencyLayer: str('concurrency-layer') ?? 'unet-2-b1',

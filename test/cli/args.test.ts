@@ -45,7 +45,7 @@ describe('deconv bench options', () => {
   it('defaults: every suite, onednn and ts, every peer, full timing', () => {
     const o = parseBenchOptions([]);
     expect(o.help).toBe(false);
-    expect(o.config).toMatchObject({ suites: ['all'], backends: ['onednn', 'ts'], peers: [...PEER_NAMES], quick: false, targetS: 0.8, rounds: 2, tsMaxGflop: 2, extras: true });
+    expect(o.config).toMatchObject({ suites: ['all'], backends: ['onednn', 'ts'], peers: [...PEER_NAMES], quick: false, targetS: 0.8, rounds: 4, tsMaxGflop: 2, extras: true });
     expect(o.config.threads).toBeGreaterThanOrEqual(1);
     expect(o.json).toBeUndefined();
     expect(o.setup).toBeUndefined();
