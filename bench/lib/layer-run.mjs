@@ -68,8 +68,9 @@ export async function runLayer(ctx, L, onStep = () => {}) {
     return true;
   };
 
-  // deconv, oneDNN, NCHW
+  // deconv, oneDNN, NCHW. Plans time their ways when made: after a GC, as the timed turns are.
   if (wanted.includes('onednn-plan')) {
+    await settle();
     const t0 = now();
     const plan = deconv.convTransposePlan(L.xShape, W, null, attrs);
     res.planMs = now() - t0;
@@ -86,6 +87,7 @@ export async function runLayer(ctx, L, onStep = () => {}) {
     if (L.tf.skip) skip('onednn-nhwc-plan', `no channels-last (TF API) spelling: ${L.tf.skip}`);
     else {
       nhwcData();
+      await settle();
       const t = L.tf;
       const maker = t.rank === 1 ? deconv.conv1dTransposePlan : t.rank === 2 ? deconv.conv2dTransposePlan : deconv.conv3dTransposePlan;
       try {

@@ -123,7 +123,7 @@ export function markdown(report) {
     const c = ex.concurrency;
     o.push('## Async concurrency');
     o.push('');
-    o.push(`Layer ${c.layer} (${fmt(c.gflop, 2)} GFLOP): 8 calls awaited one after another vs the same 8 started together (\`Promise.all\`), median of ${c.planRunAsync.trials} trials. Ratio = sequential time / concurrent time (throughput of concurrent / sequential); target ≥ 0.9.`);
+    o.push(`Layer ${c.layer} (${fmt(c.gflop, 2)} GFLOP): 8 calls awaited one after another vs the same 8 started together (\`Promise.all\`), ${c.planRunAsync.trials} trials, each a sequential and a concurrent batch back to back (alternating which goes first). Ratio = sequential time / concurrent time (throughput of concurrent / sequential), the median of the trials' ratios; the times are the medians of each kind; target ≥ 0.9.`);
     o.push('');
     o.push('| calls | 8 sequential ms | 8 concurrent ms | throughput ratio | |');
     o.push('| --- | ---: | ---: | ---: | --- |');
