@@ -13,8 +13,9 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { conv1dTranspose, conv2dTranspose, conv3dTranspose, convTranspose, type BackendName, type Tensor } from '../src/index.js';
+import { nativeAddon } from '../src/backends/native.js';
 import { backendsUnderTest } from './helpers/backends.js';
 
 const dir = join(dirname(fileURLToPath(import.meta.url)), 'fixtures', 'golden');
@@ -67,9 +68,26 @@ function call(op: GoldenCase['op'], args: Record<string, unknown>, t: Record<str
   return TF[op](t.input!, t.filters!, args.outputShape as number[], args.strides as number, (args.padding ?? 'SAME') as 'SAME', options);
 }
 
-for (const backend of backendsUnderTest()) {
+// oneDNN twice: as plans choose (tiny problems, most of these, then run as plain loops), and with
+// DECONV_ONEDNN_VARIANT=caller, so that oneDNN's own primitive meets every case too.
+const runs = backendsUnderTest().flatMap((backend) =>
+  backend === 'onednn' ? [{ backend, variant: undefined }, { backend, variant: 'caller' }] : [{ backend, variant: undefined }],
+);
+
+for (const { backend, variant } of runs) {
 const tol = backend === 'ts' ? 1e-5 : 1e-4;
-describe(`golden cases on ${backend} (TensorFlow ${manifest.versions.tensorflow}, ONNX Runtime ${manifest.versions.onnxruntime})`, () => {
+const label = variant ? `${backend} (DECONV_ONEDNN_VARIANT=${variant})` : backend;
+describe(`golden cases on ${label} (TensorFlow ${manifest.versions.tensorflow}, ONNX Runtime ${manifest.versions.onnxruntime})`, () => {
+  if (variant) {
+    beforeAll(() => {
+      process.env.DECONV_ONEDNN_VARIANT = variant;
+      nativeAddon().addon!.clearPlanCache!();
+    });
+    afterAll(() => {
+      delete process.env.DECONV_ONEDNN_VARIANT;
+      nativeAddon().addon!.clearPlanCache!();
+    });
+  }
   it('cover every op', () => {
     const ops = new Set(manifest.cases.map((c) => c.op));
     expect([...ops].sort()).toEqual(['conv1dTranspose', 'conv2dTranspose', 'conv3dTranspose', 'convTranspose']);
@@ -97,7 +115,7 @@ describe(`golden cases on ${backend} (TensorFlow ${manifest.versions.tensorflow}
   });
 });
 
-describe(`calls the oracles refused are refused on ${backend} too`, () => {
+describe(`calls the oracles refused are refused on ${label} too`, () => {
   it.each(manifest.errors.map((e) => [e.id, e] as const))('%s', (_id, e) => {
     const tensors: Record<string, Input | undefined> = {};
     for (const [name, shape] of Object.entries(e.shapes)) tensors[name] = zeros(shape);

@@ -13,6 +13,7 @@
 #include <unordered_map>
 
 #include "../core/activation.h"
+#include "../core/direct_deconvolution.h"
 #include "../core/error.h"
 #include "../core/no_destructor.h"
 #include "context.h"
@@ -69,7 +70,31 @@ bool hasLongFilter(const Problem& p) {
 
 }  // namespace
 
+// DECONV_ONEDNN_VARIANT=caller|other|preferred|gemm|gemm-input-first|gemm-images|gemm-input-first-images|direct forces one way of computing (where it
+// applies) instead of timing: for tests that must cover every way, and for benchmarking one.
+constexpr int kForcedDirect = 100;  // not a Layouts: directDeconvolution, for any problem size
+static int forcedVariant() {
+  const char* value = std::getenv("DECONV_ONEDNN_VARIANT");
+  if (value == nullptr) return -1;
+  const std::string name(value);
+  if (name == "caller") return 0;
+  if (name == "other") return 1;
+  if (name == "preferred") return 2;
+  if (name == "gemm") return 3;
+  if (name == "gemm-input-first") return 4;
+  if (name == "gemm-images") return 5;
+  if (name == "gemm-input-first-images") return 6;
+  if (name == "direct") return kForcedDirect;
+  return -1;
+}
+
 DeconvPlan::DeconvPlan(const Problem& problem, MathMode math) : problem_(problem) {
+  // Tiny problems run as plain loops (direct_deconvolution.h): no primitive at all.
+  const int forced = forcedVariant();
+  if (forced == kForcedDirect || (forced < 0 && isTinyProblem(problem))) {
+    direct_ = true;
+    return;
+  }
   const Problem& p = problem_;
   Problem computed = p;
   for (int i = 0; i < p.rank; ++i) {
@@ -162,21 +187,6 @@ class LayoutChoices {
 
 DeconvPlan::~DeconvPlan() = default;
 
-// DECONV_ONEDNN_VARIANT=caller|other|preferred|gemm|gemm-input-first|gemm-images|gemm-input-first-images forces one way of computing (where it
-// applies) instead of timing: for tests that must cover every way, and for benchmarking one.
-static int forcedVariant() {
-  const char* value = std::getenv("DECONV_ONEDNN_VARIANT");
-  if (value == nullptr) return -1;
-  const std::string name(value);
-  if (name == "caller") return 0;
-  if (name == "other") return 1;
-  if (name == "preferred") return 2;
-  if (name == "gemm") return 3;
-  if (name == "gemm-input-first") return 4;
-  if (name == "gemm-images") return 5;
-  if (name == "gemm-input-first-images") return 6;
-  return -1;
-}
 
 // The DECONV_ONEDNN_VARIANT spelling of a way (a template only so that it can take DeconvPlan's
 // private enum).
@@ -422,15 +432,17 @@ DeconvPlan::PrimitiveBuild DeconvPlan::build(const Problem& computed, MathMode m
 }
 
 std::size_t DeconvPlan::packedBytes() const {
-  if (gemm_) return (problem_.filterElements() + problem_.biasElements()) * sizeof(float);
+  if (gemm_ || direct_) return (problem_.filterElements() + problem_.biasElements()) * sizeof(float);
   return built_.desc.weights_desc().get_size() + (problem_.hasBias ? problem_.outChannels * sizeof(float) : 0);
 }
 
 const char* DeconvPlan::implementation() const {
+  if (direct_) return "deconv:direct (plain loops for a tiny problem)";
   return gemm_ ? gemm_->implementation() : built_.desc.impl_info_str();
 }
 
 void DeconvPlan::execute(const float* x, const float* w, const float* bias, float* y) const {
+  if (direct_) return directDeconvolution(problem_, x, w, bias, y);
   if (gemm_) return gemm_->execute(x, w, bias, y);
   applyThreadCount();
   const float* weights = w;
@@ -447,7 +459,9 @@ void DeconvPlan::execute(const float* x, const float* w, const float* bias, floa
 
 std::shared_ptr<const PackedWeights> DeconvPlan::pack(const float* w, const float* bias) const {
   auto packed = std::make_shared<PackedWeights>();
-  if (gemm_) {
+  if (direct_) {
+    packed->weights.assign(w, w + problem_.filterElements());
+  } else if (gemm_) {
     packed->weights.resize(static_cast<std::size_t>(problem_.filterElements()));
     gemm_->pack(w, packed->weights.data());
   } else if (built_.reorderWeights) {
@@ -466,9 +480,11 @@ std::shared_ptr<const PackedWeights> DeconvPlan::pack(const float* w, const floa
 }
 
 void DeconvPlan::execute(const float* x, const PackedWeights& packed, float* y) const {
-  if (gemm_) return gemm_->executePacked(x, packed.weights.data(), problem_.hasBias ? packed.bias.data() : nullptr, y);
+  const float* bias = problem_.hasBias ? packed.bias.data() : nullptr;
+  if (direct_) return directDeconvolution(problem_, x, packed.weights.data(), bias, y);
+  if (gemm_) return gemm_->executePacked(x, packed.weights.data(), bias, y);
   applyThreadCount();
-  run(x, packed.weights.data(), problem_.hasBias ? packed.bias.data() : nullptr, y);
+  run(x, packed.weights.data(), bias, y);
 }
 
 DeconvPlan::Binding DeconvPlan::makeBinding(const PrimitiveBuild& build) const {

@@ -96,6 +96,7 @@ class DeconvPlan {
   void fillBands(const float* bias, float* y, const float* computed) const;
 
   Problem problem_;
+  bool direct_ = false;               // a tiny problem, computed by directDeconvolution
   std::unique_ptr<GemmCol2im> gemm_;  // set when the plan computes with GemmCol2im
   PrimitiveBuild built_;              // the primitive otherwise (the last one built)
   // Output positions that no input reaches and that oneDNN will not produce itself (before the
