@@ -336,6 +336,26 @@ describe.runIf(natives.includes('onednn'))('every way the oneDNN backend can com
 });
 
 describe.runIf(natives.includes('onednn'))('oneDNN controls', () => {
+  it('async calls reuse the large blocks of finished calls, never one whose result JS still holds', async () => {
+    // Input and output of 1.1 MiB each: from 1 MiB, an async call's input copy and output come
+    // from blocks that finished calls gave back (native/core/recycled_floats.h).
+    const xShape = [1, 64, 72, 64];
+    const W = { shape: [64, 16, 2, 2], data: randomData(64 * 16 * 4, 3) };
+    const plan = convTransposePlan(xShape, W, null, { strides: [2, 2], backend: 'onednn' });
+    const inputs = Array.from({ length: 6 }, (_, i) => ({ shape: xShape, data: randomData(64 * 72 * 64, 10 + i) }));
+    const held = await plan.runAsync(inputs[0]!);
+    const heldCopy = held.data.slice();
+    for (const x of inputs.slice(1)) {
+      const got = await plan.runAsync(x);
+      expect(worst(got.data, plan.run(x).data, 1e-6)).toBeLessThanOrEqual(1);
+    }
+    expect(Array.from(held.data)).toEqual(Array.from(heldCopy));
+    const live = nativeAddon().addon!.debugLiveHandles!();
+    expect(live.recycledBlocks).toBeGreaterThanOrEqual(1);
+    expect(live.recycledBytes).toBeGreaterThanOrEqual(64 * 72 * 64 * 4);
+    plan.dispose();
+  });
+
   it('setNumThreads / getNumThreads', () => {
     const before = getNumThreads();
     setNumThreads(1);

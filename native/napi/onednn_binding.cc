@@ -18,7 +18,7 @@
 #include <vector>
 
 #include "../core/error.h"
-#include "../core/uninitialized.h"
+#include "../core/recycled_floats.h"
 #include "../onednn/context.h"
 #include "../onednn/library.h"
 #include "../onednn/backward_plan_cache.h"
@@ -84,22 +84,25 @@ Problem checkedProblem(const Napi::Value& value) {
   return problem;
 }
 
-std::vector<float> snapshot(const float* data, int64_t count) {
-  return data ? std::vector<float>(data, data + count) : std::vector<float>();
+// The caller's array as it is now: an async call reads this copy, so that the caller may reuse or
+// detach its own while the call runs.
+// Shared, since the call's task is a copyable std::function.
+std::shared_ptr<const RecycledFloats> snapshot(const float* data, int64_t count) {
+  return std::make_shared<const RecycledFloats>(data, static_cast<std::size_t>(count));
 }
 
 // The result of an async call: a Float32Array over memory the compute thread filled, handed to
-// JS without a copy (V8 frees it through the finalizer).
-Napi::Value outputArray(Napi::Env env, UninitializedVector<float>&& output) {
-  auto owned = std::make_unique<UninitializedVector<float>>(std::move(output));
+// JS without a copy (V8 frees it through the finalizer, which gives the block back for reuse).
+Napi::Value outputArray(Napi::Env env, RecycledFloats&& output) {
+  auto owned = std::make_unique<RecycledFloats>(std::move(output));
   const std::size_t bytes = owned->size() * sizeof(float);
   Napi::ArrayBuffer buffer;
   if (bytes == 0) {
     buffer = Napi::ArrayBuffer::New(env, 0);
   } else {
     buffer = Napi::ArrayBuffer::New(env, owned->data(), bytes,
-                                    [](Napi::Env, void*, UninitializedVector<float>* data) {
-                                      std::unique_ptr<UninitializedVector<float>> drop(data);
+                                    [](Napi::Env, void*, RecycledFloats* data) {
+                                      std::unique_ptr<RecycledFloats> drop(data);
                                     },
                                     owned.get());
     owned.release();
@@ -131,12 +134,12 @@ Napi::Value runAsync(Napi::Env env, int64_t outputElements, std::function<void(f
   std::shared_ptr<AsyncBridge> bridge = AsyncBridge::of(env);
   bridge->begin(env);
   ComputeQueue::shared().post([bridge, deferred, outputElements, compute = std::move(compute)]() mutable {
-    UninitializedVector<float> output;
+    auto output = std::make_shared<RecycledFloats>();
     std::string failure;
     ErrorKind kind = ErrorKind::Error;
     try {
-      output.resize(static_cast<std::size_t>(outputElements));
-      compute(output.data());
+      *output = RecycledFloats(static_cast<std::size_t>(outputElements));
+      compute(output->data());
     } catch (const deconv::Error& e) {
       failure = e.what();
       kind = e.kind();
@@ -145,9 +148,9 @@ Napi::Value runAsync(Napi::Env env, int64_t outputElements, std::function<void(f
     } catch (const std::exception& e) {
       failure = std::string("deconv: internal error: ") + e.what();
     }
-    bridge->finish([deferred, output = std::move(output), failure, kind](Napi::Env env) mutable {
+    bridge->finish([deferred, output, failure, kind](Napi::Env env) mutable {
       if (failure.empty()) {
-        deferred->Resolve(outputArray(env, std::move(output)));
+        deferred->Resolve(outputArray(env, std::move(*output)));
       } else {
         deferred->Reject(toJsError(env, Error(kind, failure)).Value());
       }
@@ -180,11 +183,11 @@ Napi::Value runAsyncEntry(const Napi::CallbackInfo& info) {
   auto x = snapshot(floatData(info[2], "x", problem.inputElements()), problem.inputElements());
   auto w = snapshot(floatData(info[3], "w", problem.filterElements()), problem.filterElements());
   auto bias = snapshot(floatData(info[4], "bias", problem.biasElements(), !problem.hasBias), problem.biasElements());
-  if (problem.hasBias && bias.empty()) throw typeError("bias must be a Float32Array when problem.hasBias");
+  if (problem.hasBias && bias->empty()) throw typeError("bias must be a Float32Array when problem.hasBias");
   return runAsync(info.Env(), problem.outputElements(),
                   [problem, math, x = std::move(x), w = std::move(w), bias = std::move(bias)](float* y) {
                     auto plan = PlanCache::shared().get(problem, math);
-                    plan->execute(x.data(), w.data(), bias.empty() ? nullptr : bias.data(), y);
+                    plan->execute(x->data(), w->data(), bias->empty() ? nullptr : bias->data(), y);
                   });
 }
 
@@ -223,7 +226,7 @@ Napi::Value backwardAsync(const Napi::CallbackInfo& info) {
                   [problem, x = std::move(x), w = std::move(w), dy = std::move(dy), wantDx, wantDw, wantDb, dxSize,
                    dwSize](float* out) {
                     BackwardPlanCache::shared().get(problem)->execute(
-                        x.data(), w.data(), dy.data(), wantDx ? out : nullptr, wantDw ? out + dxSize : nullptr,
+                        x->data(), w->data(), dy->data(), wantDx ? out : nullptr, wantDw ? out + dxSize : nullptr,
                         wantDb ? out + dxSize + dwSize : nullptr);
                   });
 }
@@ -312,7 +315,7 @@ Napi::Value runPackedAsync(const Napi::CallbackInfo& info) {
   auto x = snapshot(floatData(info[1], "x", packed.problem.inputElements()), packed.problem.inputElements());
   return runAsync(info.Env(), packed.problem.outputElements(),
                   [plan = packed.plan, weights = packed.weights, x = std::move(x)](float* y) {
-                    plan->execute(x.data(), *weights, y);
+                    plan->execute(x->data(), *weights, y);
                   });
 }
 
@@ -394,6 +397,8 @@ Napi::Value debugLiveHandles(const Napi::CallbackInfo& info) {
   Napi::Object result = Napi::Object::New(info.Env());
   result.Set("packedPlans", static_cast<double>(livePackedPlans.load()));
   result.Set("bridges", static_cast<double>(AsyncBridge::live()));
+  result.Set("recycledBlocks", static_cast<double>(RecycledFloats::keptBlocks()));
+  result.Set("recycledBytes", static_cast<double>(RecycledFloats::keptBytes()));
   return result;
 }
 

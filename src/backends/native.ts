@@ -48,8 +48,11 @@ export type OneDnnPackedHandle = { readonly __brand: 'OneDnnPacked' };
 export interface Addon {
   buildInfo(): AddonBuildInfo;
   checkProblem(problem: ConvTransposeProblem | Float64Array): true;
-  /** Native objects alive in the process: packed plans not yet freed, per-environment async bridges. */
-  debugLiveHandles?(): { packedPlans: number; bridges: number };
+  /**
+   * Native objects alive in the process: packed plans not yet freed, per-environment async
+   * bridges, and the large blocks async calls freed and keep for reuse (recycled_floats.h).
+   */
+  debugLiveHandles?(): { packedPlans: number; bridges: number; recycledBlocks: number; recycledBytes: number };
   /** Returns the C allocator's free memory to the system (glibc malloc_trim), for soak measurements. */
   debugTrimMemory?(): boolean;
   onednnInfo?(): { version: string; isa: string; bf16: boolean; threads: number };
