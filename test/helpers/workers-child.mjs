@@ -30,7 +30,11 @@ function worst(a, b) {
   return w;
 }
 
-const live = () => addonOf()?.debugLiveHandles?.() ?? null;
+// Handles that must all go when their owners do (recycled blocks are a cache, not handles).
+const live = () => {
+  const handles = addonOf()?.debugLiveHandles?.();
+  return handles ? { packedPlans: handles.packedPlans, bridges: handles.bridges } : null;
+};
 
 /** What a worker does: compute on every backend, sync, async and planned, against the reference. */
 async function workerBody(seed) {
