@@ -59,6 +59,16 @@ std::string describeDnnlError(const dnnl::error& e) {
          " (status " + std::to_string(static_cast<int>(e.status)) + ")";
 }
 
+// Values in [-0.5, 0.5) from a fixed sequence (a 32-bit LCG), for timing runs.
+template <typename Vector>
+void fillWithNoise(Vector& values) {
+  uint32_t state = 0x9e3779b9u;
+  for (float& v : values) {
+    state = state * 1664525u + 1013904223u;
+    v = static_cast<float>(state >> 8) * (1.0f / 16777216.0f) - 0.5f;
+  }
+}
+
 // oneDNN's JIT kernels unroll over the filter: building one for a very long filter (a 1024-tap 1-D
 // iSTFT filter, channels last) takes minutes. Such problems start from, and only weigh, the
 // channels-first build (a reference kernel, built at once) against the GEMM.
@@ -263,7 +273,9 @@ struct DeconvPlan::Candidate {
   Layouts layouts;
   std::optional<PrimitiveBuild> primitive;  // or
   std::unique_ptr<GemmCol2im> gemm;
-  std::vector<float> weights;  // zeros in the layout this way reads (zeros are zeros in any layout)
+  // Noise in the layout this way reads, in memory of the kind a plan packs its weights into
+  // (huge pages: the primitive ran 1.5x faster on them than on 4 KiB pages, the GEMM no faster).
+  AlignedVector<float> weights;
   double bestMs = std::numeric_limits<double>::infinity();
   bool dropped = false;
 };
@@ -318,9 +330,15 @@ DeconvPlan::Layouts DeconvPlan::timedChoice(const Problem& computed, MathMode ma
   }
   if (candidates.empty()) return built_.layouts;
 
+  // Noise, not zeros: some ways ran 20% faster on zeros than on real data (radford-1 channels
+  // last: the GEMM timed at 52 ms on zeros, ran at 58-72 ms on a layer's values, where the
+  // primitive it beat ran at 49-57), which made the choice the slower way.
   std::vector<float> x(static_cast<std::size_t>(problem_.inputElements()));
   std::vector<float> bias(static_cast<std::size_t>(problem_.outChannels));
   std::vector<float> y(static_cast<std::size_t>(problem_.outputElements()));
+  fillWithNoise(x);
+  fillWithNoise(bias);
+  for (Candidate& c : candidates) fillWithNoise(c.weights);
   applyThreadCount();
   auto timeOnce = [&](Candidate& c) {
     const auto start = std::chrono::steady_clock::now();
@@ -349,13 +367,17 @@ DeconvPlan::Layouts DeconvPlan::timedChoice(const Problem& computed, MathMode ma
     c.bestMs = timeOnce(c);
     if (c.bestMs > 10 * fastest()) c.dropped = true;
   }
-  // Then rounds, each way once per round: at least three, more for small problems (up to ~20 ms
-  // per way), since on a shared machine a single run can be off by a factor of two. After two
-  // rounds, a way 1.5× slower than the fastest is out of the running.
+  // Then rounds, each way in turn: at least three, more for small problems (up to ~20 ms per
+  // way), since on a shared machine a single run can be off by a factor of two. A way's turn is
+  // two runs back to back, the second timed: as a plan runs, on caches that hold what the way
+  // itself left there, not what the way before it did (radford-1 channels last, whose ways each
+  // stream 52 MB of weights: timed on each other's leftovers, the GEMM looked 25% faster than the
+  // primitive, and ran 20% slower). After two rounds, a way 1.5× slower than the fastest is out.
   double spent = 0;
   for (int round = 0; round < 10 && (round < 3 || spent < 20.0 * candidates.size()); ++round) {
     for (Candidate& c : candidates) {
       if (c.dropped) continue;
+      spent += timeOnce(c);
       const double ms = timeOnce(c);
       c.bestMs = std::min(c.bestMs, ms);
       spent += ms;
