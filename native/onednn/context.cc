@@ -117,6 +117,29 @@ void warmUpLibrary() {
   dnnl::memory from(dnnl::memory::desc({2, 2}, dt::f32, tag::ab), engine, x), to(dnnl::memory::desc({2, 2}, dt::f32, tag::ba), engine, z);
   dnnl::reorder(from, to).execute(stream, from, to);
   stream.wait();
+
+  // The kernel families that larger problems get (brgemm and JIT convolutions, forward and
+  // backward, in the caller's and in blocked layouts) keep process-wide registries of their own,
+  // made when the first such primitive is created: created here, so that they too outlive the
+  // compute thread at exit. (Without this, a process that exited while the compute thread built
+  // its first brgemm convolution crashed in that registry's destroyed lock.) Built, not run.
+  const dnnl::memory::dims strides{2, 2}, dilations{0, 0}, pads{1, 1};
+  for (const tag activations : {tag::nhwc, tag::nchw, tag::any}) {
+    const dnnl::memory::desc src16({2, 16, 4, 4}, dt::f32, activations), dst16({2, 16, 8, 8}, dt::f32, activations);
+    const dnnl::memory::desc anyWeights16({16, 16, 4, 4}, dt::f32, tag::any);
+    try {
+      const dnnl::deconvolution_forward::primitive_desc forward(engine, dnnl::prop_kind::forward_training,
+                                                                dnnl::algorithm::deconvolution_direct, src16, anyWeights16,
+                                                                dst16, strides, dilations, pads, pads);
+      dnnl::deconvolution_forward{forward};
+      dnnl::deconvolution_backward_data{dnnl::deconvolution_backward_data::primitive_desc(
+          engine, dnnl::algorithm::deconvolution_direct, src16, anyWeights16, dst16, strides, dilations, pads, pads, forward)};
+      dnnl::deconvolution_backward_weights{dnnl::deconvolution_backward_weights::primitive_desc(
+          engine, dnnl::algorithm::deconvolution_direct, src16, anyWeights16, dst16, strides, dilations, pads, pads, forward)};
+    } catch (const dnnl::error&) {
+      // no such kernel on this CPU: nothing of it to make
+    }
+  }
 }
 
 const char* cpuIsaName() {

@@ -26,7 +26,7 @@ int numThreads();
 void applyThreadCount();
 
 // Builds and runs one small primitive of each kind the backend uses (deconvolution with a post-op,
-// matmul, reorder), so that oneDNN's lazily made process-wide state (its primitive cache among it)
+// matmul, reorder), and builds deconvolutions of each kernel family, so that oneDNN's lazily made process-wide state (its primitive cache among it)
 // exists from then on. Code that registers an atexit handler after this runs before that state's
 // destructors at exit. Safe to call more than once; throws dnnl::error if oneDNN fails.
 void warmUpLibrary();
