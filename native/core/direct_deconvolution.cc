@@ -1,22 +1,11 @@
 #include "direct_deconvolution.h"
 
 #include "activation.h"
+#include "axes3.h"
 
 namespace deconv {
 
 namespace {
-
-// The problem's spatial sizes on three axes (D, H, W), the leading ones neutral for rank < 3.
-struct Axes {
-  int64_t in[3] = {1, 1, 1}, out[3] = {1, 1, 1}, k[3] = {1, 1, 1}, s[3] = {1, 1, 1}, d[3] = {1, 1, 1}, pb[3] = {0, 0, 0};
-  explicit Axes(const Problem& p) {
-    for (int i = 0; i < p.rank; ++i) {
-      const int a = 3 - p.rank + i;
-      in[a] = p.inSpatial[i], out[a] = p.outSpatial[i], k[a] = p.kernel[i];
-      s[a] = p.strides[i], d[a] = p.dilations[i], pb[a] = p.padsBegin[i];
-    }
-  }
-};
 
 constexpr int64_t kMaxMultiplyAdds = 4096;
 constexpr int64_t kMaxOutputs = 16384;
@@ -34,7 +23,7 @@ bool isTinyProblem(const Problem& p) {
 }
 
 void directDeconvolution(const Problem& p, const float* x, const float* w, const float* bias, float* y) {
-  const Axes a(p);
+  const Axes3 a(p);
   const int64_t N = p.batch, C = p.inChannels, M = p.outChannels;
   const int64_t Cg = C / p.groups, Mg = M / p.groups;
   const int64_t inPixels = a.in[0] * a.in[1] * a.in[2], outPixels = a.out[0] * a.out[1] * a.out[2];
