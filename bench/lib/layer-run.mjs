@@ -4,7 +4,7 @@
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ratioBases } from './systems.mjs';
-import { now, onnxToTfFilters, prod, randomData, relDiff, settle, sleep, stats, timeIt, toChannelsLast, TOLERANCE } from './util.mjs';
+import { now, onnxToTfFilters, prod, randomData, relDiff, settle, stats, timeIt, toChannelsLast, TOLERANCE } from './util.mjs';
 import { ortSession } from './peers/ort.mjs';
 import { tfSkipReason } from './peers/tf.mjs';
 import { tfjsRunner, tfjsSkipReason } from './peers/tfjs.mjs';

@@ -197,7 +197,6 @@ class LayoutChoices {
 
 DeconvPlan::~DeconvPlan() = default;
 
-
 // The DECONV_ONEDNN_VARIANT spelling of a way (a template only so that it can take DeconvPlan's
 // private enum).
 template <typename Layouts>
@@ -280,8 +279,8 @@ struct DeconvPlan::Candidate {
   bool dropped = false;
 };
 
-// For problems worth it, every way that applies is built and timed on zero-filled buffers, and
-// the fastest kept; small problems keep the constructor's build unless it fell back to a reference
+// For problems worth it, every way that applies is built and timed on buffers of noise, and the
+// fastest kept; small problems keep the constructor's build unless it fell back to a reference
 // kernel. The ways take turns run by run, so that a slow spell of a shared machine (they last
 // seconds here) slows them all alike instead of deciding the choice: timed one after the other,
 // near-equal ways swapped places from process to process, one of them 2× slower in the end.
