@@ -272,9 +272,7 @@ struct DeconvPlan::Candidate {
   Layouts layouts;
   std::optional<PrimitiveBuild> primitive;  // or
   std::unique_ptr<GemmCol2im> gemm;
-  // Noise in the layout this way reads, in memory of the kind a plan packs its weights into
-  // (huge pages: the primitive ran 1.5x faster on them than on 4 KiB pages, the GEMM no faster).
-  AlignedVector<float> weights;
+  std::size_t weightsElements = 0;  // in the layout this way reads
   double bestMs = std::numeric_limits<double>::infinity();
   bool dropped = false;
 };
@@ -295,7 +293,7 @@ DeconvPlan::Layouts DeconvPlan::timedChoice(const Problem& computed, MathMode ma
   std::vector<Candidate> candidates;
   auto addPrimitive = [&](PrimitiveBuild b) {
     Candidate c(b.layouts);
-    c.weights.resize(b.desc.weights_desc().get_size() / sizeof(float));
+    c.weightsElements = b.desc.weights_desc().get_size() / sizeof(float);
     c.primitive = std::move(b);
     candidates.push_back(std::move(c));
   };
@@ -321,7 +319,7 @@ DeconvPlan::Layouts DeconvPlan::timedChoice(const Problem& computed, MathMode ma
     try {
       Candidate c(layouts);
       c.gemm = std::make_unique<GemmCol2im>(problem_, math, way->order, way->threads);
-      c.weights.resize(static_cast<std::size_t>(problem_.filterElements()));
+      c.weightsElements = static_cast<std::size_t>(problem_.filterElements());
       candidates.push_back(std::move(c));
     } catch (const Error&) {
       // not buildable here
@@ -337,7 +335,13 @@ DeconvPlan::Layouts DeconvPlan::timedChoice(const Problem& computed, MathMode ma
   std::vector<float> y(static_cast<std::size_t>(problem_.outputElements()));
   fillWithNoise(x);
   fillWithNoise(bias);
-  for (Candidate& c : candidates) fillWithNoise(c.weights);
+  // One weights buffer for all (noise reads the same in any layout), in memory of the kind a plan
+  // packs its weights into (huge pages: the primitive ran 1.5× faster on them than on 4 KiB
+  // pages, the GEMM no faster).
+  std::size_t weightsElements = 0;
+  for (const Candidate& c : candidates) weightsElements = std::max(weightsElements, c.weightsElements);
+  AlignedVector<float> w(weightsElements);
+  fillWithNoise(w);
   applyThreadCount();
   auto timeOnce = [&](Candidate& c) {
     const auto start = std::chrono::steady_clock::now();
@@ -345,10 +349,10 @@ DeconvPlan::Layouts DeconvPlan::timedChoice(const Problem& computed, MathMode ma
     // matrix that the product reads more slowly, and timing that made the iSTFT layer keep a 2×
     // slower kernel half of the time.
     if (c.gemm) {
-      c.gemm->executePacked(x.data(), c.weights.data(), bias.data(), y.data());
+      c.gemm->executePacked(x.data(), w.data(), bias.data(), y.data());
     } else {
       Binding binding = makeBinding(*c.primitive);
-      run(*c.primitive, binding, x.data(), c.weights.data(), bias.data(), y.data());
+      run(*c.primitive, binding, x.data(), w.data(), bias.data(), y.data());
     }
     return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
   };
@@ -358,33 +362,44 @@ DeconvPlan::Layouts DeconvPlan::timedChoice(const Problem& computed, MathMode ma
       if (!c.dropped) best = std::min(best, c.bestMs);
     return best;
   };
-  // A warm-up run each, timed too: a way already 10× slower than the fastest so far is dropped
-  // without more runs (some kernels take seconds on a shape they are not made for, e.g. a
-  // 1024-tap 1-D filter). Not less: a warm-up also pays for first touches, of scratch memory that
-  // the way is the first to need (the GEMM's 5 MB of cols made its warm-up 39 ms against 4 ms).
+  auto dropSlowerThan = [&](double factor) {
+    const double best = fastest();
+    for (Candidate& c : candidates) c.dropped = c.dropped || c.bestMs > factor * best;
+  };
+  // A way's turn is two runs back to back, the second timed: as a plan runs, on caches that hold
+  // what the way itself left there, not what the way before it did (radford-1 channels last, whose
+  // ways each stream 52 MB of weights: timed on each other's leftovers, the GEMM looked 25% faster
+  // than the primitive, and ran 20% slower).
+  auto turn = [&](Candidate& c) {
+    const double untimed = timeOnce(c);
+    const double ms = timeOnce(c);
+    c.bestMs = std::min(c.bestMs, ms);
+    return untimed + ms;
+  };
+  // Round 0: the first run of a turn is the way's warm-up (first touches, JIT caches). A way whose
+  // warm-up alone took 10× the fastest timed run so far is dropped at once (some kernels take
+  // seconds on a shape they are not made for, e.g. a 1024-tap 1-D filter); not less, since a
+  // warm-up also pays for first touches of scratch memory the way is the first to need (the
+  // GEMM's 5 MB of cols made its warm-up 39 ms against 4 ms). After it, only clear losers (2×)
+  // go; after round 1, any way 1.5× slower than the fastest.
   for (Candidate& c : candidates) {
+    const double warmMs = timeOnce(c);
+    if (warmMs > 10 * fastest()) {
+      c.dropped = true;
+      continue;
+    }
     c.bestMs = timeOnce(c);
-    if (c.bestMs > 10 * fastest()) c.dropped = true;
   }
-  // Then rounds, each way in turn: at least three, more for small problems (up to ~20 ms per
-  // way), since on a shared machine a single run can be off by a factor of two. A way's turn is
-  // two runs back to back, the second timed: as a plan runs, on caches that hold what the way
-  // itself left there, not what the way before it did (radford-1 channels last, whose ways each
-  // stream 52 MB of weights: timed on each other's leftovers, the GEMM looked 25% faster than the
-  // primitive, and ran 20% slower). After two rounds, a way 1.5× slower than the fastest is out.
+  dropSlowerThan(2.0);
+  // Then more rounds, the ways taking turns: three timed runs each in all (two where a run takes
+  // 30 ms or more: plans of large layers are made in seconds already), more for small problems
+  // (up to ~20 ms per way), since on a shared machine a single run can be off by a factor of two.
+  const int rounds = fastest() < 30.0 ? 3 : 2;
   double spent = 0;
-  for (int round = 0; round < 10 && (round < 3 || spent < 20.0 * candidates.size()); ++round) {
-    for (Candidate& c : candidates) {
-      if (c.dropped) continue;
-      spent += timeOnce(c);
-      const double ms = timeOnce(c);
-      c.bestMs = std::min(c.bestMs, ms);
-      spent += ms;
-    }
-    if (round >= 1) {
-      const double best = fastest();
-      for (Candidate& c : candidates) c.dropped = c.dropped || c.bestMs > 1.5 * best;
-    }
+  for (int round = 1; round < 10 && (round < rounds || spent < 20.0 * candidates.size()); ++round) {
+    for (Candidate& c : candidates)
+      if (!c.dropped) spent += turn(c);
+    dropSlowerThan(1.5);
   }
   Candidate* winner = nullptr;
   for (Candidate& c : candidates)
