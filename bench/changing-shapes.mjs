@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { seededValues } from '../scripts/lib/seeded-tensor.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const d = await import(join(root, 'dist/esm/index.js'));
@@ -16,15 +17,8 @@ const calls = Number(option('calls', '60'));
 
 const layer = JSON.parse(readFileSync(join(root, 'bench/suite.json'), 'utf8')).layers.find((l) => l.name === '1d-istft-T224');
 const [N, C] = layer.x;
-const random = (n, seed) => {
-  const a = new Float32Array(n);
-  let s = seed >>> 0 || 1;
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    a[i] = s / 2 ** 32 - 0.5;
-  }
-  return a;
-};
+// Values in [-0.5, 0.5): the shared seeded generator's, halved.
+const random = (n, seed) => seededValues(n, seed).map((v) => v * 0.5);
 const W = { shape: layer.w, data: random(layer.w.reduce((a, b) => a * b, 1), 1) };
 const attrs = { strides: layer.strides, pads: layer.pads, backend };
 const frames = Array.from({ length: calls }, (_, i) => 224 + Math.floor(((i * 7919) % 4777))); // 224..5000, all different
