@@ -264,13 +264,13 @@ describe.runIf(natives.includes('onednn'))('every way the oneDNN backend can com
       addon().clearPlanCache!();
     }
   };
-  for (const variant of ['caller', 'other', 'preferred', 'gemm', 'gemm-input-first', 'gemm-images', 'gemm-input-first-images', 'direct']) {
+  for (const variant of ['caller', 'other', 'preferred', 'gemm', 'gemm-input-first', 'gemm-images', 'gemm-input-first-images', 'tiled-matmul', 'direct']) {
     it(`${variant}: random problems match the reference`, () => {
       withVariant(variant, () => {
         fc.assert(
           fc.property(problem, fc.boolean(), (c, tfFilters) => {
             const axes = c.axes.slice(0, c.rank);
-            const groups = variant.startsWith('gemm') ? 1 : c.groups;
+            const groups = variant.startsWith('gemm') || variant === 'tiled-matmul' ? 1 : c.groups;
             const C = groups * c.cg;
             const M = groups * c.mg;
             const eff = axes.map((a) => (a.k - 1) * a.d + 1);

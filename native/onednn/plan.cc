@@ -20,6 +20,8 @@
 #include "descriptors.h"
 #include "gemm_col2im.h"
 #include "plan_cache.h"
+#include "post_ops.h"
+#include "tiled_matmul.h"
 
 namespace deconv::onednn {
 
@@ -28,31 +30,6 @@ namespace {
 using dims = dnnl::memory::dims;
 using tag = dnnl::memory::format_tag;
 using dt = dnnl::memory::data_type;
-
-dnnl::post_ops activationPostOps(const Problem& p) {
-  dnnl::post_ops ops;
-  switch (p.activation) {
-    case Activation::None: break;
-    // max(x, 0) as a clip to [0, +inf): eltwise_relu with slope 0 computes x·0 below zero in some
-    // fused kernels, which makes relu(-inf) NaN instead of 0.
-    case Activation::Relu:
-      ops.append_eltwise(dnnl::algorithm::eltwise_clip, 0.f, std::numeric_limits<float>::infinity());
-      break;
-    case Activation::LeakyRelu:
-      // A slope of 0 is relu (oneDNN computes it as max(x, 0), with NaN giving 0: the same here).
-      if (p.activationAlpha == 0.f) {
-        ops.append_eltwise(dnnl::algorithm::eltwise_clip, 0.f, std::numeric_limits<float>::infinity());
-      } else {
-        ops.append_eltwise(dnnl::algorithm::eltwise_relu, p.activationAlpha, 0.f);
-      }
-      break;
-    case Activation::Sigmoid: ops.append_eltwise(dnnl::algorithm::eltwise_logistic, 0.f, 0.f); break;
-    case Activation::Tanh: ops.append_eltwise(dnnl::algorithm::eltwise_tanh, 0.f, 0.f); break;
-    case Activation::Elu: ops.append_eltwise(dnnl::algorithm::eltwise_elu, p.activationAlpha, 0.f); break;
-  }
-  return ops;
-}
-
 
 std::string describeDnnlError(const dnnl::error& e) {
   return std::string("oneDNN could not build a deconvolution for this problem: ") + e.what() +
@@ -80,7 +57,7 @@ bool hasLongFilter(const Problem& p) {
 
 }  // namespace
 
-// DECONV_ONEDNN_VARIANT=caller|other|preferred|gemm|gemm-input-first|gemm-images|gemm-input-first-images|direct forces one way of computing (where it
+// DECONV_ONEDNN_VARIANT=caller|other|preferred|gemm|gemm-input-first|gemm-images|gemm-input-first-images|tiled-matmul|direct forces one way of computing (where it
 // applies) instead of timing: for tests that must cover every way, and for benchmarking one.
 constexpr int kForcedDirect = 100;  // not a Layouts: directDeconvolution, for any problem size
 static int forcedVariant() {
@@ -94,6 +71,7 @@ static int forcedVariant() {
   if (name == "gemm-input-first") return 4;
   if (name == "gemm-images") return 5;
   if (name == "gemm-input-first-images") return 6;
+  if (name == "tiled-matmul") return 7;
   if (name == "direct") return kForcedDirect;
   return -1;
 }
@@ -209,6 +187,7 @@ const char* layoutsName(Layouts choice) {
     case Layouts::GemmInputFirst: return "gemm-input-first";
     case Layouts::GemmImages: return "gemm-images";
     case Layouts::GemmInputFirstImages: return "gemm-input-first-images";
+    case Layouts::TiledMatmul: return "tiled-matmul";
   }
   return "?";
 }
@@ -236,7 +215,9 @@ void DeconvPlan::chooseLayouts(const Problem& computed, MathMode math) {
   if (const int forced = forcedVariant(); forced >= 0) {
     const auto choice = static_cast<Layouts>(forced);
     const auto way = gemmWay(choice);
-    adopt(computed, math, way && !GemmCol2im::supports(problem_, way->order) ? Layouts::Caller : choice);
+    const bool unsupported = (way && !GemmCol2im::supports(problem_, way->order)) ||
+                             (choice == Layouts::TiledMatmul && !TiledMatmul::supports(problem_));
+    adopt(computed, math, unsupported ? Layouts::Caller : choice);
     return;
   }
   const std::string key = LayoutChoices::classKey(problem_, math);
@@ -251,7 +232,16 @@ void DeconvPlan::chooseLayouts(const Problem& computed, MathMode math) {
 // Makes `choice` the plan's way of computing (the caller's layouts if it cannot be built).
 void DeconvPlan::adopt(const Problem& computed, MathMode math, Layouts choice) {
   gemm_.reset();
+  tiled_.reset();
   binding_.reset();
+  if (choice == Layouts::TiledMatmul) {
+    try {
+      tiled_ = std::make_unique<TiledMatmul>(problem_, math);
+      return;
+    } catch (const Error&) {
+      choice = Layouts::Caller;
+    }
+  }
   if (const auto way = gemmWay(choice)) {
     try {
       gemm_ = std::make_unique<GemmCol2im>(problem_, math, way->order, way->threads);
@@ -272,6 +262,7 @@ struct DeconvPlan::Candidate {
   Layouts layouts;
   std::optional<PrimitiveBuild> primitive;  // or
   std::unique_ptr<GemmCol2im> gemm;
+  std::unique_ptr<TiledMatmul> tiled;
   std::size_t weightsElements = 0;  // in the layout this way reads
   double bestMs = std::numeric_limits<double>::infinity();
   bool dropped = false;
@@ -325,6 +316,16 @@ DeconvPlan::Layouts DeconvPlan::timedChoice(const Problem& computed, MathMode ma
       // not buildable here
     }
   }
+  if (TiledMatmul::supports(problem_)) {
+    try {
+      Candidate c(Layouts::TiledMatmul);
+      c.tiled = std::make_unique<TiledMatmul>(problem_, math);
+      c.weightsElements = static_cast<std::size_t>(problem_.filterElements());
+      candidates.push_back(std::move(c));
+    } catch (const Error&) {
+      // not buildable here
+    }
+  }
   if (candidates.empty()) return built_.layouts;
 
   // Noise, not zeros: some ways ran 20% faster on zeros than on real data (radford-1 channels
@@ -350,6 +351,8 @@ DeconvPlan::Layouts DeconvPlan::timedChoice(const Problem& computed, MathMode ma
     // slower kernel half of the time.
     if (c.gemm) {
       c.gemm->executePacked(x.data(), w.data(), bias.data(), y.data());
+    } else if (c.tiled) {
+      c.tiled->executePacked(x.data(), w.data(), bias.data(), y.data());
     } else {
       Binding binding = makeBinding(*c.primitive);
       run(*c.primitive, binding, x.data(), w.data(), bias.data(), y.data());
@@ -417,6 +420,7 @@ DeconvPlan::Layouts DeconvPlan::timedChoice(const Problem& computed, MathMode ma
   }
   binding_.reset();
   gemm_ = std::move(winner->gemm);
+  tiled_ = std::move(winner->tiled);
   if (winner->primitive) built_ = std::move(*winner->primitive);
   return winner->layouts;
 }
@@ -468,18 +472,20 @@ DeconvPlan::PrimitiveBuild DeconvPlan::build(const Problem& computed, MathMode m
 }
 
 std::size_t DeconvPlan::packedBytes() const {
-  if (gemm_ || direct_) return (problem_.filterElements() + problem_.biasElements()) * sizeof(float);
+  if (gemm_ || tiled_ || direct_) return (problem_.filterElements() + problem_.biasElements()) * sizeof(float);
   return built_.desc.weights_desc().get_size() + (problem_.hasBias ? problem_.outChannels * sizeof(float) : 0);
 }
 
 const char* DeconvPlan::implementation() const {
   if (direct_) return "deconv:direct (plain loops for a tiny problem)";
+  if (tiled_) return TiledMatmul::implementation();
   return gemm_ ? gemm_->implementation() : built_.desc.impl_info_str();
 }
 
 void DeconvPlan::execute(const float* x, const float* w, const float* bias, float* y) const {
   if (direct_) return directDeconvolution(problem_, x, w, bias, y);
   if (gemm_) return gemm_->execute(x, w, bias, y);
+  if (tiled_) return tiled_->execute(x, w, bias, y);
   applyThreadCount();
   const float* weights = w;
   if (built_.reorderWeights) {
@@ -500,6 +506,9 @@ std::shared_ptr<const PackedWeights> DeconvPlan::pack(const float* w, const floa
   } else if (gemm_) {
     packed->weights.resize(static_cast<std::size_t>(problem_.filterElements()));
     gemm_->pack(w, packed->weights.data());
+  } else if (tiled_) {
+    packed->weights.resize(static_cast<std::size_t>(problem_.filterElements()));
+    tiled_->pack(w, packed->weights.data());
   } else if (built_.reorderWeights) {
     packed->weights.resize(built_.desc.weights_desc().get_size() / sizeof(float));
     applyThreadCount();
@@ -519,6 +528,7 @@ void DeconvPlan::execute(const float* x, const PackedWeights& packed, float* y) 
   const float* bias = problem_.hasBias ? packed.bias.data() : nullptr;
   if (direct_) return directDeconvolution(problem_, x, packed.weights.data(), bias, y);
   if (gemm_) return gemm_->executePacked(x, packed.weights.data(), bias, y);
+  if (tiled_) return tiled_->executePacked(x, packed.weights.data(), bias, y);
   applyThreadCount();
   run(x, packed.weights.data(), bias, y);
 }

@@ -21,6 +21,7 @@
 namespace deconv::onednn {
 
 class GemmCol2im;
+class TiledMatmul;
 
 // How arithmetic is done inside the primitive; inputs and outputs are float32 either way.
 enum class MathMode { Float32, Bf16 };
@@ -57,8 +58,9 @@ class DeconvPlan {
   // kernel (NCHW on CPUs whose fast kernels want channels last, few output channels in NHWC).
   // Gemm…: not the deconvolution primitive at all but GemmCol2im (gemm_col2im.h), its matrix
   // product weights first or (channels last) input first, its threads within each product or
-  // across images.
-  enum class Layouts { Caller, OtherPlain, Preferred, Gemm, GemmInputFirst, GemmImages, GemmInputFirstImages };
+  // across images. TiledMatmul: one matmul writing y in place, where the kernel is the stride
+  // (tiled_matmul.h).
+  enum class Layouts { Caller, OtherPlain, Preferred, Gemm, GemmInputFirst, GemmImages, GemmInputFirstImages, TiledMatmul };
 
   // The deconvolution primitive for the inner box in one choice of layouts, with the reorders
   // that choice needs. A plan keeps one; choosing a way builds several side by side.
@@ -98,6 +100,7 @@ class DeconvPlan {
   Problem problem_;
   bool direct_ = false;               // a tiny problem, computed by directDeconvolution
   std::unique_ptr<GemmCol2im> gemm_;  // set when the plan computes with GemmCol2im
+  std::unique_ptr<TiledMatmul> tiled_;  // set when the plan computes with TiledMatmul
   PrimitiveBuild built_;              // the primitive otherwise (the last one built)
   // Output positions that no input reaches and that oneDNN will not produce itself (before the
   // full output when padsBegin < 0; after it when padsEnd < 0 and the primitive refuses that) get
