@@ -72,8 +72,11 @@ GemmCol2im::Product GemmCol2im::makeProduct(const dnnl::memory::desc& weights, M
   if (math == MathMode::Bf16) attr.set_fpmath_mode(dnnl::fpmath_mode::bf16);
   auto make = [&](int64_t images, dnnl::memory::desc& input, dnnl::memory::desc& cols, dnnl::memory::desc& scratch) {
     if (inputFirst_) {
-      input = dnnl::memory::desc({images, pixels_, C}, dt::f32, dims{C * pixels_, C, 1});
-      cols = dnnl::memory::desc({images, pixels_, rows}, dt::f32, dims{rows * pixels_, rows, 1});
+      // The chunk's images as one matrix of images·P rows (channels last, x and cols run on from
+      // image to image): a batch of small products, P rows each, ran at half the speed (radford-1,
+      // 16 pixels per image: 64 ms against 41 for one product of 256 rows).
+      input = dnnl::memory::desc({1, images * pixels_, C}, dt::f32, dims{images * pixels_ * C, C, 1});
+      cols = dnnl::memory::desc({1, images * pixels_, rows}, dt::f32, dims{images * pixels_ * rows, rows, 1});
       dnnl::matmul::primitive_desc pd(cpuEngine(), input, weights, cols, attr);
       scratch = pd.scratchpad_desc();
       return dnnl::matmul(pd);
