@@ -264,7 +264,7 @@ describe.runIf(natives.includes('onednn'))('every way the oneDNN backend can com
       addon().clearPlanCache!();
     }
   };
-  for (const variant of ['caller', 'other', 'preferred', 'gemm', 'gemm-input-first', 'gemm-images', 'gemm-input-first-images', 'tiled-matmul', 'direct']) {
+  for (const variant of ['caller', 'other', 'preferred', 'gemm', 'gemm-input-first', 'gemm-images', 'gemm-input-first-images', 'tiled-matmul', 'phases', 'direct']) {
     it(`${variant}: random problems match the reference`, () => {
       withVariant(variant, () => {
         fc.assert(

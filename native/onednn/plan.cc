@@ -21,6 +21,7 @@
 #include "gemm_col2im.h"
 #include "plan_cache.h"
 #include "post_ops.h"
+#include "phase_convolutions.h"
 #include "tiled_matmul.h"
 
 namespace deconv::onednn {
@@ -57,7 +58,7 @@ bool hasLongFilter(const Problem& p) {
 
 }  // namespace
 
-// DECONV_ONEDNN_VARIANT=caller|other|preferred|gemm|gemm-input-first|gemm-images|gemm-input-first-images|tiled-matmul|direct forces one way of computing (where it
+// DECONV_ONEDNN_VARIANT=caller|other|preferred|gemm|gemm-input-first|gemm-images|gemm-input-first-images|tiled-matmul|phases|direct forces one way of computing (where it
 // applies) instead of timing: for tests that must cover every way, and for benchmarking one.
 constexpr int kForcedDirect = 100;  // not a Layouts: directDeconvolution, for any problem size
 static int forcedVariant() {
@@ -72,6 +73,7 @@ static int forcedVariant() {
   if (name == "gemm-images") return 5;
   if (name == "gemm-input-first-images") return 6;
   if (name == "tiled-matmul") return 7;
+  if (name == "phases") return 8;
   if (name == "direct") return kForcedDirect;
   return -1;
 }
@@ -188,6 +190,7 @@ const char* layoutsName(Layouts choice) {
     case Layouts::GemmImages: return "gemm-images";
     case Layouts::GemmInputFirstImages: return "gemm-input-first-images";
     case Layouts::TiledMatmul: return "tiled-matmul";
+    case Layouts::Phases: return "phases";
   }
   return "?";
 }
@@ -216,7 +219,8 @@ void DeconvPlan::chooseLayouts(const Problem& computed, MathMode math) {
     const auto choice = static_cast<Layouts>(forced);
     const auto way = gemmWay(choice);
     const bool unsupported = (way && !GemmCol2im::supports(problem_, way->order)) ||
-                             (choice == Layouts::TiledMatmul && !TiledMatmul::supports(problem_));
+                             (choice == Layouts::TiledMatmul && !TiledMatmul::supports(problem_)) ||
+                             (choice == Layouts::Phases && !PhaseConvolutions::supports(problem_));
     adopt(computed, math, unsupported ? Layouts::Caller : choice);
     return;
   }
@@ -233,7 +237,16 @@ void DeconvPlan::chooseLayouts(const Problem& computed, MathMode math) {
 void DeconvPlan::adopt(const Problem& computed, MathMode math, Layouts choice) {
   gemm_.reset();
   tiled_.reset();
+  phases_.reset();
   binding_.reset();
+  if (choice == Layouts::Phases) {
+    try {
+      phases_ = std::make_unique<PhaseConvolutions>(problem_, math);
+      return;
+    } catch (const Error&) {
+      choice = Layouts::Caller;
+    }
+  }
   if (choice == Layouts::TiledMatmul) {
     try {
       tiled_ = std::make_unique<TiledMatmul>(problem_, math);
@@ -263,6 +276,7 @@ struct DeconvPlan::Candidate {
   std::optional<PrimitiveBuild> primitive;  // or
   std::unique_ptr<GemmCol2im> gemm;
   std::unique_ptr<TiledMatmul> tiled;
+  std::unique_ptr<PhaseConvolutions> phases;
   std::size_t weightsElements = 0;  // in the layout this way reads
   double bestMs = std::numeric_limits<double>::infinity();
   bool dropped = false;
@@ -326,6 +340,16 @@ DeconvPlan::Layouts DeconvPlan::timedChoice(const Problem& computed, MathMode ma
       // not buildable here
     }
   }
+  if (PhaseConvolutions::supports(problem_) && !longFilter) {
+    try {
+      Candidate c(Layouts::Phases);
+      c.phases = std::make_unique<PhaseConvolutions>(problem_, math);
+      c.weightsElements = c.phases->packedElements();
+      candidates.push_back(std::move(c));
+    } catch (const Error&) {
+      // not buildable here
+    }
+  }
   if (candidates.empty()) return built_.layouts;
 
   // Noise, not zeros: some ways ran 20% faster on zeros than on real data (radford-1 channels
@@ -353,6 +377,8 @@ DeconvPlan::Layouts DeconvPlan::timedChoice(const Problem& computed, MathMode ma
       c.gemm->executePacked(x.data(), w.data(), bias.data(), y.data());
     } else if (c.tiled) {
       c.tiled->executePacked(x.data(), w.data(), bias.data(), y.data());
+    } else if (c.phases) {
+      c.phases->executePacked(x.data(), w.data(), bias.data(), y.data());
     } else {
       Binding binding = makeBinding(*c.primitive);
       run(*c.primitive, binding, x.data(), w.data(), bias.data(), y.data());
@@ -421,6 +447,7 @@ DeconvPlan::Layouts DeconvPlan::timedChoice(const Problem& computed, MathMode ma
   binding_.reset();
   gemm_ = std::move(winner->gemm);
   tiled_ = std::move(winner->tiled);
+  phases_ = std::move(winner->phases);
   if (winner->primitive) built_ = std::move(*winner->primitive);
   return winner->layouts;
 }
@@ -473,12 +500,14 @@ DeconvPlan::PrimitiveBuild DeconvPlan::build(const Problem& computed, MathMode m
 
 std::size_t DeconvPlan::packedBytes() const {
   if (gemm_ || tiled_ || direct_) return (problem_.filterElements() + problem_.biasElements()) * sizeof(float);
+  if (phases_) return (phases_->packedElements() + problem_.biasElements()) * sizeof(float);
   return built_.desc.weights_desc().get_size() + (problem_.hasBias ? problem_.outChannels * sizeof(float) : 0);
 }
 
 const char* DeconvPlan::implementation() const {
   if (direct_) return "deconv:direct (plain loops for a tiny problem)";
   if (tiled_) return TiledMatmul::implementation();
+  if (phases_) return PhaseConvolutions::implementation();
   return gemm_ ? gemm_->implementation() : built_.desc.impl_info_str();
 }
 
@@ -486,6 +515,7 @@ void DeconvPlan::execute(const float* x, const float* w, const float* bias, floa
   if (direct_) return directDeconvolution(problem_, x, w, bias, y);
   if (gemm_) return gemm_->execute(x, w, bias, y);
   if (tiled_) return tiled_->execute(x, w, bias, y);
+  if (phases_) return phases_->execute(x, w, bias, y);
   applyThreadCount();
   const float* weights = w;
   if (built_.reorderWeights) {
@@ -509,6 +539,9 @@ std::shared_ptr<const PackedWeights> DeconvPlan::pack(const float* w, const floa
   } else if (tiled_) {
     packed->weights.resize(static_cast<std::size_t>(problem_.filterElements()));
     tiled_->pack(w, packed->weights.data());
+  } else if (phases_) {
+    packed->weights.resize(phases_->packedElements());
+    phases_->pack(w, packed->weights.data());
   } else if (built_.reorderWeights) {
     packed->weights.resize(built_.desc.weights_desc().get_size() / sizeof(float));
     applyThreadCount();
@@ -529,6 +562,7 @@ void DeconvPlan::execute(const float* x, const PackedWeights& packed, float* y) 
   if (direct_) return directDeconvolution(problem_, x, packed.weights.data(), bias, y);
   if (gemm_) return gemm_->executePacked(x, packed.weights.data(), bias, y);
   if (tiled_) return tiled_->executePacked(x, packed.weights.data(), bias, y);
+  if (phases_) return phases_->executePacked(x, packed.weights.data(), bias, y);
   applyThreadCount();
   run(x, packed.weights.data(), bias, y);
 }

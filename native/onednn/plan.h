@@ -21,6 +21,7 @@
 namespace deconv::onednn {
 
 class GemmCol2im;
+class PhaseConvolutions;
 class TiledMatmul;
 
 // How arithmetic is done inside the primitive; inputs and outputs are float32 either way.
@@ -59,8 +60,8 @@ class DeconvPlan {
   // Gemm…: not the deconvolution primitive at all but GemmCol2im (gemm_col2im.h), its matrix
   // product weights first or (channels last) input first, its threads within each product or
   // across images. TiledMatmul: one matmul writing y in place, where the kernel is the stride
-  // (tiled_matmul.h).
-  enum class Layouts { Caller, OtherPlain, Preferred, Gemm, GemmInputFirst, GemmImages, GemmInputFirstImages, TiledMatmul };
+  // (tiled_matmul.h). Phases: a forward convolution per output phase (phase_convolutions.h).
+  enum class Layouts { Caller, OtherPlain, Preferred, Gemm, GemmInputFirst, GemmImages, GemmInputFirstImages, TiledMatmul, Phases };
 
   // The deconvolution primitive for the inner box in one choice of layouts, with the reorders
   // that choice needs. A plan keeps one; choosing a way builds several side by side.
@@ -101,6 +102,7 @@ class DeconvPlan {
   bool direct_ = false;               // a tiny problem, computed by directDeconvolution
   std::unique_ptr<GemmCol2im> gemm_;  // set when the plan computes with GemmCol2im
   std::unique_ptr<TiledMatmul> tiled_;  // set when the plan computes with TiledMatmul
+  std::unique_ptr<PhaseConvolutions> phases_;  // set when the plan computes with PhaseConvolutions
   PrimitiveBuild built_;              // the primitive otherwise (the last one built)
   // Output positions that no input reaches and that oneDNN will not produce itself (before the
   // full output when padsBegin < 0; after it when padsEnd < 0 and the primitive refuses that) get

@@ -1,0 +1,207 @@
+#include "phase_convolutions.h"
+
+#include <algorithm>
+#include <numeric>
+#include <string>
+#include <unordered_map>
+
+#include "../core/activation.h"
+#include "../core/axes3.h"
+#include "../core/error.h"
+#include "context.h"
+#include "descriptors.h"
+#include "post_ops.h"
+
+namespace deconv::onednn {
+
+namespace {
+
+using dims = dnnl::memory::dims;
+using tag = dnnl::memory::format_tag;
+using dt = dnnl::memory::data_type;
+
+int64_t floorDiv(int64_t a, int64_t b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }
+
+// The plain weights tag of a rank-r convolution, with or without groups.
+tag plainWeightsTag(int rank, bool grouped) {
+  switch (rank) {
+    case 1: return grouped ? tag::goiw : tag::oiw;
+    case 2: return grouped ? tag::goihw : tag::oihw;
+    default: return grouped ? tag::goidhw : tag::oidhw;
+  }
+}
+
+}  // namespace
+
+bool PhaseConvolutions::supports(const Problem& p) {
+  if (p.layout != Layout::ChannelsLast) return false;
+  int64_t phases = 1;
+  for (int i = 0; i < p.rank; ++i) phases *= p.strides[i];
+  // A convolution per phase: the iSTFT's stride of 256 would build 256 of them.
+  return phases > 1 && phases <= kMaxPhases;
+}
+
+PhaseConvolutions::PhaseConvolutions(const Problem& problem, MathMode math) : problem_(problem) {
+  if (!supports(problem)) throw Error(ErrorKind::Error, "PhaseConvolutions: not channels last, or no stride above 1");
+  const Problem& p = problem_;
+  const Axes3 a(p);
+  const int r = p.rank, first = 3 - r;  // Axes3 axes first.. are the problem's
+  const int64_t G = p.groups, M = p.outChannels, C = p.inChannels;
+  src_ = dnnl::memory::desc(concat({p.batch, C}, spatial(p.inSpatial, r)), dt::f32, activationTag(r, Layout::ChannelsLast));
+  if (p.hasBias) bias_ = dnnl::memory::desc({M}, dt::f32, tag::a);
+  dnnl::primitive_attr attr;
+  attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
+  attr.set_post_ops(activationPostOps(p));
+  if (math == MathMode::Bf16) attr.set_fpmath_mode(dnnl::fpmath_mode::bf16);
+
+  const int64_t phases = a.s[0] * a.s[1] * a.s[2];
+  for (int64_t index = 0; index < phases; ++index) {
+    Phase phase;
+    int64_t rest = index;
+    dims kernel, dilation, padL, padR, outSize;
+    for (int axis = 2; axis >= 0; --axis) {
+      phase.phase[axis] = rest % a.s[axis];
+      rest /= a.s[axis];
+    }
+    for (int axis = 0; axis < 3; ++axis) {
+      const int64_t ph = phase.phase[axis], s = a.s[axis], d = a.d[axis];
+      phase.size[axis] = ph < a.out[axis] ? (a.out[axis] - ph + s - 1) / s : 0;
+      // Taps in convolution order: descending k is ascending input offset.
+      for (int64_t k = a.k[axis] - 1; k >= 0; --k)
+        if (((ph + a.pb[axis] - k * d) % s + s) % s == 0) phase.taps[axis].push_back(k);
+      if (phase.taps[axis].empty()) phase.empty = true;
+      if (axis < first || phase.taps[axis].empty()) continue;
+      const int64_t step = d / std::gcd(s, d);  // input offset between consecutive taps
+      const int64_t taps = static_cast<int64_t>(phase.taps[axis].size());
+      const int64_t left = -floorDiv(ph + a.pb[axis] - phase.taps[axis].front() * d, s);
+      kernel.push_back(taps);
+      dilation.push_back(step - 1);
+      padL.push_back(left);
+      padR.push_back(phase.size[axis] - a.in[axis] + (taps - 1) * step - left);
+      outSize.push_back(phase.size[axis]);
+    }
+    if (phase.size[0] * phase.size[1] * phase.size[2] == 0) continue;  // no outputs at all
+    phase.outputAt = outputElements_;
+    outputElements_ += static_cast<std::size_t>(p.batch * M * phase.size[0] * phase.size[1] * phase.size[2]);
+    if (!phase.empty) {
+      phase.dst = dnnl::memory::desc(concat({p.batch, M}, outSize), dt::f32, activationTag(r, Layout::ChannelsLast));
+      const dims weightDims = G == 1 ? concat({M, C}, kernel) : concat({G, M / G, C / G}, kernel);
+      phase.gathered = dnnl::memory::desc(weightDims, dt::f32, plainWeightsTag(r, G > 1));
+      const dnnl::memory::desc anyWeights(weightDims, dt::f32, tag::any);
+      try {
+        dnnl::convolution_forward::primitive_desc desc(cpuEngine(), dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct,
+                                                       src_, anyWeights, bias_, phase.dst, dims(r, 1), dilation, padL, padR, attr);
+        phase.primitive = dnnl::convolution_forward(desc);
+        phase.weights = desc.weights_desc();
+        phase.scratchpad = desc.scratchpad_desc();
+        phase.weightsReorder = dnnl::reorder(dnnl::reorder::primitive_desc(cpuEngine(), phase.gathered, cpuEngine(), phase.weights));
+      } catch (const dnnl::error& e) {
+        throw Error(ErrorKind::Error, std::string("oneDNN could not build a phase convolution: ") + e.what());
+      }
+      phase.packedAt = packedElements_;
+      packedElements_ += (phase.weights.get_size() + 63) / 64 * 16;  // floats, each phase cache-line aligned
+      gatheredBytes_ = std::max(gatheredBytes_, phase.gathered.get_size());
+      scratchpadBytes_ = std::max(scratchpadBytes_, phase.scratchpad.get_size());
+    }
+    phases_.push_back(std::move(phase));
+  }
+}
+
+void PhaseConvolutions::gather(const Phase& phase, const float* w, float* out) const {
+  const Problem& p = problem_;
+  const Axes3 a(p);
+  const int64_t G = p.groups, C = p.inChannels, Cg = C / G, Mg = p.outChannels / G;
+  const int64_t taps = a.k[0] * a.k[1] * a.k[2];
+  const bool tfFilter = p.filterLayout == FilterLayout::SpatialOutIn;
+  for (int64_t g = 0; g < G; ++g)
+    for (int64_t mg = 0; mg < Mg; ++mg)
+      for (int64_t cg = 0; cg < Cg; ++cg)
+        for (int64_t kd : phase.taps[0])
+          for (int64_t kh : phase.taps[1])
+            for (int64_t kw : phase.taps[2]) {
+              const int64_t tap = (kd * a.k[1] + kh) * a.k[2] + kw, c = g * Cg + cg;
+              *out++ = w[tfFilter ? (tap * Mg + mg) * C + c : (c * Mg + mg) * taps + tap];
+            }
+}
+
+void PhaseConvolutions::pack(const float* w, float* out) const {
+  applyThreadCount();
+  dnnl::stream& stream = threadStream();
+  auto* gathered = static_cast<float*>(threadScratch(4, gatheredBytes_));
+  for (const Phase& phase : phases_) {
+    if (phase.empty) continue;
+    gather(phase, w, gathered);
+    dnnl::memory from(phase.gathered, cpuEngine(), gathered), to(phase.weights, cpuEngine(), out + phase.packedAt);
+    phase.weightsReorder.execute(stream, from, to);
+    stream.wait();
+  }
+}
+
+void PhaseConvolutions::execute(const float* x, const float* w, const float* bias, float* y) const {
+  auto* packed = static_cast<float*>(threadScratch(1, packedElements_ * sizeof(float)));
+  pack(w, packed);
+  run(x, packed, bias, y);
+}
+
+void PhaseConvolutions::executePacked(const float* x, const float* packed, const float* bias, float* y) const {
+  run(x, packed, bias, y);
+}
+
+void PhaseConvolutions::run(const float* x, const float* packed, const float* bias, float* y) const {
+  applyThreadCount();
+  const dnnl::engine& engine = cpuEngine();
+  dnnl::stream& stream = threadStream();
+  auto* outputs = static_cast<float*>(threadScratch(2, outputElements_ * sizeof(float)));
+  void* scratchpad = threadScratch(0, scratchpadBytes_);
+  dnnl::memory src(src_, engine, const_cast<float*>(x));
+  for (const Phase& phase : phases_) {
+    if (phase.empty) continue;
+    std::unordered_map<int, dnnl::memory> args{
+        {DNNL_ARG_SRC, src},
+        {DNNL_ARG_WEIGHTS, dnnl::memory(phase.weights, engine, const_cast<float*>(packed) + phase.packedAt)},
+        {DNNL_ARG_DST, dnnl::memory(phase.dst, engine, outputs + phase.outputAt)},
+        {DNNL_ARG_SCRATCHPAD, dnnl::memory(phase.scratchpad, engine, scratchpad)}};
+    if (problem_.hasBias) args.emplace(DNNL_ARG_BIAS, dnnl::memory(bias_, engine, const_cast<float*>(bias)));
+    phase.primitive.execute(stream, args);
+  }
+  stream.wait();
+  interleave(outputs, bias, y);
+}
+
+// Work items are rows of a phase's output (image, phase row along D and H): each copies its
+// pixels, M values each, to their places s apart along W.
+void PhaseConvolutions::interleave(const float* outputs, const float* bias, float* y) const {
+  const Problem& p = problem_;
+  const Axes3 a(p);
+  const int64_t M = p.outChannels;
+  std::vector<int64_t> firstRow{0};  // of each phase, in the flat row numbering
+  for (const Phase& phase : phases_) firstRow.push_back(firstRow.back() + p.batch * phase.size[0] * phase.size[1]);
+  const int64_t rows = firstRow.back();
+  const Phase* phases = phases_.data();
+  const int64_t* starts = firstRow.data();
+  const int64_t count = static_cast<int64_t>(phases_.size());
+#pragma omp parallel for schedule(static)
+  for (int64_t row = 0; row < rows; ++row) {
+    const int64_t index = std::upper_bound(starts, starts + count + 1, row) - starts - 1;
+    const Phase& phase = phases[index];
+    const int64_t local = row - starts[index];
+    const int64_t n = local / (phase.size[0] * phase.size[1]), jd = (local / phase.size[1]) % phase.size[0], jh = local % phase.size[1];
+    const int64_t od = phase.phase[0] + a.s[0] * jd, oh = phase.phase[1] + a.s[1] * jh;
+    float* to = y + ((n * a.out[0] + od) * a.out[1] + oh) * a.out[2] * M + phase.phase[2] * M;
+    const int64_t step = a.s[2] * M;
+    if (phase.empty) {
+      for (int64_t jw = 0; jw < phase.size[2]; ++jw)
+        for (int64_t m = 0; m < M; ++m) to[jw * step + m] = activate(p, bias ? bias[m] : 0.f);
+      continue;
+    }
+    const float* from = outputs + phase.outputAt + local * phase.size[2] * M;
+    if (M >= 16) {
+      for (int64_t jw = 0; jw < phase.size[2]; ++jw) std::copy(from + jw * M, from + (jw + 1) * M, to + jw * step);
+    } else {  // a few channels: a library call per pixel would cost more than the copy
+      for (int64_t jw = 0; jw < phase.size[2]; ++jw)
+        for (int64_t m = 0; m < M; ++m) to[jw * step + m] = from[jw * M + m];
+    }
+  }
+}
+
+}  // namespace deconv::onednn

@@ -1,0 +1,98 @@
+/**
+ * The oneDNN backend's PhaseConvolutions way (native/onednn/phase_convolutions.cc): a strided
+ * transposed convolution, channels last, as one oneDNN forward convolution per output phase plus
+ * an interleaving copy. Forced with DECONV_ONEDNN_VARIANT=phases, against the reference backend:
+ * ranks 1–3, strides 1–4 (up to 16 phases), kernels 1–5, dilations 1–3, SAME (whose output_shape
+ * rounding gives negative end padding) and VALID, phases that no tap reaches (stride above the
+ * kernel), bias and every activation, calls and plans.
+ * Tolerance as in native.test.ts: |a − r| ≤ 1e-4 · (|r| + max(1, max|r|)).
+ * Skipped, with the reason printed, where the oneDNN backend is not built.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { conv1dTranspose, conv1dTransposePlan, conv2dTranspose, conv2dTransposePlan, conv3dTranspose, conv3dTransposePlan, type Activation } from '../src/index.js';
+import { nativeAddon } from '../src/backends/native.js';
+import { nativeBackendsUnderTest } from './helpers/backends.js';
+import { randomData } from './helpers/naive.js';
+
+const hasOnednn = nativeBackendsUnderTest().includes('onednn');
+if (!hasOnednn) console.warn('[deconv tests] phase-convolutions.test.ts: the oneDNN backend is not built, its tests are skipped');
+const addon = () => nativeAddon().addon!;
+
+function worst(actual: Float32Array, reference: Float32Array, tol: number): number {
+  let peak = 1;
+  for (const v of reference) peak = Math.max(peak, Math.abs(v));
+  let w = 0;
+  for (let i = 0; i < actual.length; i++) {
+    const e = Math.abs(actual[i]! - reference[i]!) / (tol * (Math.abs(reference[i]!) + peak));
+    if (!(e <= w)) w = Number.isNaN(e) ? Infinity : e;
+  }
+  return actual.length === reference.length ? w : Infinity;
+}
+
+const ACTIVATIONS: Activation[] = ['none', 'relu', 'leakyRelu', 'sigmoid', 'tanh', 'elu'];
+type Call = (...args: unknown[]) => { data: Float32Array };
+type MakePlan = (...args: unknown[]) => { run(x: unknown): { data: Float32Array }; problem: Float64Array; dispose(): void };
+const ops = {
+  1: [conv1dTranspose, conv1dTransposePlan],
+  2: [conv2dTranspose, conv2dTransposePlan],
+  3: [conv3dTranspose, conv3dTransposePlan],
+} as unknown as Record<1 | 2 | 3, [Call, MakePlan]>;
+
+describe.runIf(hasOnednn)('oneDNN phase-convolutions way', () => {
+  it('matches the reference on strided problems: ranks 1–3, dilations, SAME and VALID, bias, activations', () => {
+    process.env.DECONV_ONEDNN_VARIANT = 'phases';
+    addon().clearPlanCache!();
+    let used = 0;
+    try {
+      fc.assert(
+        fc.property(
+          fc.record({
+            rank: fc.constantFrom(1, 2, 2, 3),
+            batch: fc.integer({ min: 1, max: 2 }),
+            C: fc.integer({ min: 1, max: 9 }),
+            M: fc.integer({ min: 1, max: 9 }),
+            sizes: fc.array(fc.integer({ min: 1, max: 9 }), { minLength: 3, maxLength: 3 }),
+            kernel: fc.array(fc.integer({ min: 1, max: 5 }), { minLength: 3, maxLength: 3 }),
+            strides: fc.array(fc.integer({ min: 1, max: 4 }), { minLength: 3, maxLength: 3 }),
+            dilation: fc.integer({ min: 1, max: 3 }),
+            padding: fc.constantFrom('SAME', 'VALID'),
+            bias: fc.boolean(),
+            activation: fc.constantFrom(...ACTIVATIONS),
+            seed: fc.nat(),
+          }),
+          (c) => {
+            const sizes = c.sizes.slice(0, c.rank);
+            const kernel = c.kernel.slice(0, c.rank);
+            const strides = c.strides.slice(0, c.rank);
+            // TF: dilations above 1 only with unit strides; otherwise dilate the last axis alone.
+            const dilations = strides.every((s) => s === 1) ? kernel.map(() => c.dilation) : kernel.map(() => 1);
+            const eff = kernel.map((k, i) => (k - 1) * dilations[i]! + 1);
+            const out = sizes.map((n, i) => (c.padding === 'SAME' ? n * strides[i]! : (n - 1) * strides[i]! + eff[i]!));
+            const xShape = [c.batch, ...sizes, c.C];
+            const X = { shape: xShape, data: randomData(xShape.reduce((a, b) => a * b, 1), c.seed) };
+            const F = { shape: [...kernel, c.M, c.C], data: randomData(kernel.reduce((a, b) => a * b, c.M * c.C), c.seed + 1) };
+            const outputShape = [c.batch, ...out, c.M];
+            const options = { dilations, activation: c.activation, alpha: 0.2, ...(c.bias ? { bias: { shape: [c.M], data: randomData(c.M, c.seed + 2) } } : {}) };
+            const [call, makePlan] = ops[c.rank as 1 | 2 | 3];
+            const ref = call(X, F, outputShape, strides, c.padding, { ...options, backend: 'ts' });
+            const plan = makePlan(X.shape, F, outputShape, strides, c.padding, { ...options, backend: 'onednn' });
+            const phases = strides.reduce((a, b) => a * b, 1);
+            if (phases > 1 && phases <= 16) {
+              expect(addon().onednnDescribePlan!(plan.problem, 'float32')).toMatch(/^deconv:phase_convolutions/);
+              used++;
+            }
+            expect(worst(plan.run(X).data, ref.data, 1e-4)).toBeLessThanOrEqual(1);
+            plan.dispose();
+            expect(worst(call(X, F, outputShape, strides, c.padding, { ...options, backend: 'onednn' }).data, ref.data, 1e-4)).toBeLessThanOrEqual(1);
+          },
+        ),
+        { numRuns: 150 },
+      );
+    } finally {
+      delete process.env.DECONV_ONEDNN_VARIANT;
+      addon().clearPlanCache!();
+    }
+    expect(used).toBeGreaterThan(50);
+  });
+});
