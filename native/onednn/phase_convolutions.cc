@@ -34,7 +34,6 @@ tag plainWeightsTag(int rank, bool grouped) {
 }  // namespace
 
 bool PhaseConvolutions::supports(const Problem& p) {
-  if (p.layout != Layout::ChannelsLast) return false;
   int64_t phases = 1;
   for (int i = 0; i < p.rank; ++i) phases *= p.strides[i];
   // A convolution per phase: the iSTFT's stride of 256 would build 256 of them.
@@ -42,12 +41,19 @@ bool PhaseConvolutions::supports(const Problem& p) {
 }
 
 PhaseConvolutions::PhaseConvolutions(const Problem& problem, MathMode math) : problem_(problem) {
-  if (!supports(problem)) throw Error(ErrorKind::Error, "PhaseConvolutions: not channels last, or no stride above 1");
+  if (!supports(problem)) throw Error(ErrorKind::Error, "PhaseConvolutions: no stride above 1, or too many phases");
   const Problem& p = problem_;
   const Axes3 a(p);
   const int r = p.rank, first = 3 - r;  // Axes3 axes first.. are the problem's
   const int64_t G = p.groups, M = p.outChannels, C = p.inChannels;
-  src_ = dnnl::memory::desc(concat({p.batch, C}, spatial(p.inSpatial, r)), dt::f32, activationTag(r, Layout::ChannelsLast));
+  // The convolutions read x channels last (oneDNN's fast kernels on AVX2 want it); channels first,
+  // x is reordered into thread scratch first.
+  const dims srcDims = concat({p.batch, C}, spatial(p.inSpatial, r));
+  src_ = dnnl::memory::desc(srcDims, dt::f32, activationTag(r, Layout::ChannelsLast));
+  if (p.layout == Layout::ChannelsFirst) {
+    userSrc_ = dnnl::memory::desc(srcDims, dt::f32, activationTag(r, Layout::ChannelsFirst));
+    srcReorder_ = dnnl::reorder(dnnl::reorder::primitive_desc(cpuEngine(), userSrc_, cpuEngine(), src_));
+  }
   if (p.hasBias) bias_ = dnnl::memory::desc({M}, dt::f32, tag::a);
   dnnl::primitive_attr attr;
   attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
@@ -73,16 +79,31 @@ PhaseConvolutions::PhaseConvolutions(const Problem& problem, MathMode math) : pr
       if (axis < first || phase.taps[axis].empty()) continue;
       const int64_t step = d / std::gcd(s, d);  // input offset between consecutive taps
       const int64_t taps = static_cast<int64_t>(phase.taps[axis].size());
-      const int64_t left = -floorDiv(ph + a.pb[axis] - phase.taps[axis].front() * d, s);
+      // Output j reads input j − left + t·step. oneDNN takes no negative padding: where the
+      // first tap is past the input's start (left < 0), the convolution computes −left more
+      // outputs in front, which the interleaving copy skips.
+      int64_t left = -floorDiv(ph + a.pb[axis] - phase.taps[axis].front() * d, s);
+      if (left < 0) {
+        phase.skip[axis] = -left;
+        left = 0;
+      }
+      phase.stored[axis] = phase.size[axis] + phase.skip[axis];
+      // Likewise at the end: where the outputs stop short of the input's end (negative right
+      // padding), the convolution computes the outputs up to it, and the copy ignores them.
+      int64_t right = phase.stored[axis] - a.in[axis] + (taps - 1) * step - left;
+      if (right < 0) {
+        phase.stored[axis] -= right;
+        right = 0;
+      }
       kernel.push_back(taps);
       dilation.push_back(step - 1);
       padL.push_back(left);
-      padR.push_back(phase.size[axis] - a.in[axis] + (taps - 1) * step - left);
-      outSize.push_back(phase.size[axis]);
+      padR.push_back(right);
+      outSize.push_back(phase.stored[axis]);
     }
     if (phase.size[0] * phase.size[1] * phase.size[2] == 0) continue;  // no outputs at all
     phase.outputAt = outputElements_;
-    outputElements_ += static_cast<std::size_t>(p.batch * M * phase.size[0] * phase.size[1] * phase.size[2]);
+    outputElements_ += static_cast<std::size_t>(p.batch * M * phase.stored[0] * phase.stored[1] * phase.stored[2]);
     if (!phase.empty) {
       phase.dst = dnnl::memory::desc(concat({p.batch, M}, outSize), dt::f32, activationTag(r, Layout::ChannelsLast));
       const dims weightDims = G == 1 ? concat({M, C}, kernel) : concat({G, M / G, C / G}, kernel);
@@ -154,6 +175,11 @@ void PhaseConvolutions::run(const float* x, const float* packed, const float* bi
   auto* outputs = static_cast<float*>(threadScratch(2, outputElements_ * sizeof(float)));
   void* scratchpad = threadScratch(0, scratchpadBytes_);
   dnnl::memory src(src_, engine, const_cast<float*>(x));
+  if (problem_.layout == Layout::ChannelsFirst) {
+    src.set_data_handle(threadScratch(3, src_.get_size()));
+    dnnl::memory user(userSrc_, engine, const_cast<float*>(x));
+    srcReorder_.execute(stream, user, src);
+  }
   for (const Phase& phase : phases_) {
     if (phase.empty) continue;
     std::unordered_map<int, dnnl::memory> args{
@@ -169,7 +195,8 @@ void PhaseConvolutions::run(const float* x, const float* packed, const float* bi
 }
 
 // Work items are rows of a phase's output (image, phase row along D and H): each copies its
-// pixels, M values each, to their places s apart along W.
+// pixels, M values each, to their places s apart along W (channels first: each channel's values
+// to its own row of y, a transpose on the way).
 void PhaseConvolutions::interleave(const float* outputs, const float* bias, float* y) const {
   const Problem& p = problem_;
   const Axes3 a(p);
@@ -187,6 +214,24 @@ void PhaseConvolutions::interleave(const float* outputs, const float* bias, floa
     const int64_t local = row - starts[index];
     const int64_t n = local / (phase.size[0] * phase.size[1]), jd = (local / phase.size[1]) % phase.size[0], jh = local % phase.size[1];
     const int64_t od = phase.phase[0] + a.s[0] * jd, oh = phase.phase[1] + a.s[1] * jh;
+    // The phase's stored output (with the skipped outputs in front) at (n, jd, jh, 0).
+    const int64_t* stored = phase.stored.data();
+    const int64_t* skip = phase.skip.data();
+    const float* from = outputs + phase.outputAt + (((n * stored[0] + jd + skip[0]) * stored[1] + jh + skip[1]) * stored[2] + skip[2]) * M;
+    if (p.layout == Layout::ChannelsFirst) {
+      const int64_t plane = a.out[0] * a.out[1] * a.out[2];
+      float* to = y + n * M * plane + (od * a.out[1] + oh) * a.out[2] + phase.phase[2];
+      for (int64_t m = 0; m < M; ++m) {
+        float* row = to + m * plane;
+        if (phase.empty) {
+          const float value = activate(p, bias ? bias[m] : 0.f);
+          for (int64_t jw = 0; jw < phase.size[2]; ++jw) row[jw * a.s[2]] = value;
+        } else {
+          for (int64_t jw = 0; jw < phase.size[2]; ++jw) row[jw * a.s[2]] = from[jw * M + m];
+        }
+      }
+      continue;
+    }
     float* to = y + ((n * a.out[0] + od) * a.out[1] + oh) * a.out[2] * M + phase.phase[2] * M;
     const int64_t step = a.s[2] * M;
     if (phase.empty) {
@@ -194,7 +239,6 @@ void PhaseConvolutions::interleave(const float* outputs, const float* bias, floa
         for (int64_t m = 0; m < M; ++m) to[jw * step + m] = activate(p, bias ? bias[m] : 0.f);
       continue;
     }
-    const float* from = outputs + phase.outputAt + local * phase.size[2] * M;
     if (M >= 16) {
       for (int64_t jw = 0; jw < phase.size[2]; ++jw) std::copy(from + jw * M, from + (jw + 1) * M, to + jw * step);
     } else {  // a few channels: a library call per pixel would cost more than the copy

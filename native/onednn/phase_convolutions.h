@@ -1,5 +1,6 @@
 // PhaseConvolutions: a strided transposed convolution as one forward convolution per output
-// phase ("sub-pixel" decomposition), channels last.
+// phase ("sub-pixel" decomposition), computed channels last (a channels-first x is reordered on
+// the way in, and y written back channels first by the interleaving copy).
 //
 // Along an axis with stride s, the outputs o = p + s·j of phase p (0 ≤ p < s) are reached only by
 // the taps k with (p + pb − k·d) divisible by s, from input i = j + (p + pb − k·d) / s. So each
@@ -26,8 +27,8 @@ class PhaseConvolutions {
  public:
   // Phases (the product of the strides) up to which the way is offered.
   static constexpr int64_t kMaxPhases = 16;
-  // Whether the problem has this way's shape: channels last, a stride above 1 on some axis, at
-  // most kMaxPhases phases.
+  // Whether the problem has this way's shape: a stride above 1 on some axis, at most kMaxPhases
+  // phases.
   static bool supports(const Problem& problem);
 
   // Throws deconv::Error where oneDNN builds no convolution for some phase (negative padding).
@@ -46,6 +47,8 @@ class PhaseConvolutions {
   struct Phase {
     SpatialDims phase{0, 0, 0};                 // p per spatial axis
     SpatialDims size{0, 0, 0};                  // outputs of the phase per axis (J)
+    SpatialDims skip{0, 0, 0};                  // outputs computed in front of them (see the constructor)
+    SpatialDims stored{1, 1, 1};                // outputs the convolution computes: skip + size (+ some past them)
     std::vector<int64_t> taps[kMaxSpatialRank];  // kernel index of each convolution tap, per axis
     bool empty = false;                         // no tap reaches it (or it has no outputs)
     dnnl::convolution_forward primitive;
@@ -63,7 +66,9 @@ class PhaseConvolutions {
 
   Problem problem_;
   std::vector<Phase> phases_;
-  dnnl::memory::desc src_, bias_;
+  dnnl::memory::desc src_, bias_;     // the convolutions' x (channels last) and bias
+  dnnl::memory::desc userSrc_;        // channels first: the caller's x, reordered into src_
+  dnnl::reorder srcReorder_;
   std::size_t packedElements_ = 0, outputElements_ = 0, gatheredBytes_ = 0, scratchpadBytes_ = 0;
 };
 
