@@ -12,44 +12,17 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  conv1dTranspose,
-  conv1dTransposePlan,
-  conv2dTranspose,
-  conv2dTransposePlan,
-  conv3dTranspose,
-  conv3dTransposePlan,
-  convTranspose,
-  convTransposePlan,
-  type Activation,
-} from '../src/index.js';
+import { convTranspose, convTransposePlan, type Activation } from '../src/index.js';
 import { nativeAddon } from '../src/backends/native.js';
 import { nativeBackendsUnderTest } from './helpers/backends.js';
+import { tfOpsByRank, worstAgainstPeak } from './helpers/compare.js';
 import { randomData } from './helpers/naive.js';
 
 const hasOnednn = nativeBackendsUnderTest().includes('onednn');
 if (!hasOnednn) console.warn('[deconv tests] phase-convolutions.test.ts: the oneDNN backend is not built, its tests are skipped');
 const addon = () => nativeAddon().addon!;
 
-function worst(actual: Float32Array, reference: Float32Array, tol: number): number {
-  let peak = 1;
-  for (const v of reference) peak = Math.max(peak, Math.abs(v));
-  let w = 0;
-  for (let i = 0; i < actual.length; i++) {
-    const e = Math.abs(actual[i]! - reference[i]!) / (tol * (Math.abs(reference[i]!) + peak));
-    if (!(e <= w)) w = Number.isNaN(e) ? Infinity : e;
-  }
-  return actual.length === reference.length ? w : Infinity;
-}
-
 const ACTIVATIONS: Activation[] = ['none', 'relu', 'leakyRelu', 'sigmoid', 'tanh', 'elu'];
-type Call = (...args: unknown[]) => { data: Float32Array };
-type MakePlan = (...args: unknown[]) => { run(x: unknown): { data: Float32Array }; problem: Float64Array; dispose(): void };
-const ops = {
-  1: [conv1dTranspose, conv1dTransposePlan],
-  2: [conv2dTranspose, conv2dTransposePlan],
-  3: [conv3dTranspose, conv3dTransposePlan],
-} as unknown as Record<1 | 2 | 3, [Call, MakePlan]>;
 
 describe.runIf(hasOnednn)('oneDNN phase-convolutions way', () => {
   it('matches the reference on strided problems: ranks 1–3, dilations, SAME and VALID, bias, activations', () => {
@@ -86,7 +59,7 @@ describe.runIf(hasOnednn)('oneDNN phase-convolutions way', () => {
             const F = { shape: [...kernel, c.M, c.C], data: randomData(kernel.reduce((a, b) => a * b, c.M * c.C), c.seed + 1) };
             const outputShape = [c.batch, ...out, c.M];
             const options = { dilations, activation: c.activation, alpha: 0.2, ...(c.bias ? { bias: { shape: [c.M], data: randomData(c.M, c.seed + 2) } } : {}) };
-            const [call, makePlan] = ops[c.rank as 1 | 2 | 3];
+            const [call, makePlan] = tfOpsByRank[c.rank as 1 | 2 | 3];
             const ref = call(X, F, outputShape, strides, c.padding, { ...options, backend: 'ts' });
             const plan = makePlan(X.shape, F, outputShape, strides, c.padding, { ...options, backend: 'onednn' });
             const phases = strides.reduce((a, b) => a * b, 1);
@@ -94,9 +67,9 @@ describe.runIf(hasOnednn)('oneDNN phase-convolutions way', () => {
               expect(addon().onednnDescribePlan!(plan.problem, 'float32')).toMatch(/^deconv:phase_convolutions/);
               used++;
             }
-            expect(worst(plan.run(X).data, ref.data, 1e-4)).toBeLessThanOrEqual(1);
+            expect(worstAgainstPeak(plan.run(X).data, ref.data, 1e-4)).toBeLessThanOrEqual(1);
             plan.dispose();
-            expect(worst(call(X, F, outputShape, strides, c.padding, { ...options, backend: 'onednn' }).data, ref.data, 1e-4)).toBeLessThanOrEqual(1);
+            expect(worstAgainstPeak(call(X, F, outputShape, strides, c.padding, { ...options, backend: 'onednn' }).data, ref.data, 1e-4)).toBeLessThanOrEqual(1);
           },
         ),
         { numRuns: 150 },
@@ -158,9 +131,9 @@ describe.runIf(hasOnednn)('oneDNN phase-convolutions way', () => {
             // convolution): the plan then computes the caller's way.
             if (addon().onednnDescribePlan!(plan.problem, 'float32').startsWith('deconv:phase_convolutions')) used++;
             runs++;
-            expect(worst(plan.run(X).data, ref.data, 1e-4)).toBeLessThanOrEqual(1);
+            expect(worstAgainstPeak(plan.run(X).data, ref.data, 1e-4)).toBeLessThanOrEqual(1);
             plan.dispose();
-            expect(worst(convTranspose(X, W, B, { ...attrs, backend: 'onednn' }).data, ref.data, 1e-4)).toBeLessThanOrEqual(1);
+            expect(worstAgainstPeak(convTranspose(X, W, B, { ...attrs, backend: 'onednn' }).data, ref.data, 1e-4)).toBeLessThanOrEqual(1);
           },
         ),
         { numRuns: 120 },

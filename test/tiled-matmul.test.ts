@@ -8,34 +8,17 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { conv1dTranspose, conv1dTransposePlan, conv2dTranspose, conv2dTransposePlan, conv3dTranspose, conv3dTransposePlan, type Activation } from '../src/index.js';
+import { type Activation } from '../src/index.js';
 import { nativeAddon } from '../src/backends/native.js';
 import { nativeBackendsUnderTest } from './helpers/backends.js';
+import { tfOpsByRank, worstAgainstPeak } from './helpers/compare.js';
 import { randomData } from './helpers/naive.js';
 
 const hasOnednn = nativeBackendsUnderTest().includes('onednn');
 if (!hasOnednn) console.warn('[deconv tests] tiled-matmul.test.ts: the oneDNN backend is not built, its tests are skipped');
 const addon = () => nativeAddon().addon!;
 
-function worst(actual: Float32Array, reference: Float32Array, tol: number): number {
-  let peak = 1;
-  for (const v of reference) peak = Math.max(peak, Math.abs(v));
-  let w = 0;
-  for (let i = 0; i < actual.length; i++) {
-    const e = Math.abs(actual[i]! - reference[i]!) / (tol * (Math.abs(reference[i]!) + peak));
-    if (!(e <= w)) w = Number.isNaN(e) ? Infinity : e;
-  }
-  return actual.length === reference.length ? w : Infinity;
-}
-
 const ACTIVATIONS: Activation[] = ['none', 'relu', 'leakyRelu', 'sigmoid', 'tanh', 'elu'];
-type Call = (...args: unknown[]) => { data: Float32Array };
-type MakePlan = (...args: unknown[]) => { run(x: unknown): { data: Float32Array }; problem: Float64Array; dispose(): void };
-const ops = {
-  1: [conv1dTranspose, conv1dTransposePlan],
-  2: [conv2dTranspose, conv2dTransposePlan],
-  3: [conv3dTranspose, conv3dTransposePlan],
-} as unknown as Record<1 | 2 | 3, [Call, MakePlan]>;
 
 describe.runIf(hasOnednn)('oneDNN tiled-matmul way', () => {
   it('matches the reference where the kernel is the stride: ranks 1–3, bias, activations, calls and plans', () => {
@@ -63,13 +46,13 @@ describe.runIf(hasOnednn)('oneDNN tiled-matmul way', () => {
             const F = { shape: [...kernel, c.M, c.C], data: randomData(kernel.reduce((a, b) => a * b, c.M * c.C), c.seed + 1) };
             const outputShape = [c.batch, ...sizes.map((n, i) => n * kernel[i]!), c.M];
             const options = { activation: c.activation, alpha: 0.2, ...(c.bias ? { bias: { shape: [c.M], data: randomData(c.M, c.seed + 2) } } : {}) };
-            const [call, makePlan] = ops[c.rank as 1 | 2 | 3];
+            const [call, makePlan] = tfOpsByRank[c.rank as 1 | 2 | 3];
             const ref = call(X, F, outputShape, kernel, 'VALID', { ...options, backend: 'ts' });
             const plan = makePlan(X.shape, F, outputShape, kernel, 'VALID', { ...options, backend: 'onednn' });
             expect(addon().onednnDescribePlan!(plan.problem, 'float32')).toMatch(/^deconv:tiled_matmul/);
-            expect(worst(plan.run(X).data, ref.data, 1e-4)).toBeLessThanOrEqual(1);
+            expect(worstAgainstPeak(plan.run(X).data, ref.data, 1e-4)).toBeLessThanOrEqual(1);
             plan.dispose();
-            expect(worst(call(X, F, outputShape, kernel, 'VALID', { ...options, backend: 'onednn' }).data, ref.data, 1e-4)).toBeLessThanOrEqual(1);
+            expect(worstAgainstPeak(call(X, F, outputShape, kernel, 'VALID', { ...options, backend: 'onednn' }).data, ref.data, 1e-4)).toBeLessThanOrEqual(1);
           },
         ),
         { numRuns: 120 },

@@ -10,6 +10,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <type_traits>
 #include <unordered_map>
 
 #include "../core/activation.h"
@@ -239,22 +240,18 @@ void DeconvPlan::adopt(const Problem& computed, MathMode math, Layouts choice) {
   tiled_.reset();
   phases_.reset();
   binding_.reset();
-  if (choice == Layouts::Phases) {
+  // A way of deconv's own, made for the problem; false (and the caller's layouts) where it cannot be.
+  auto make = [&](auto& way) {
     try {
-      phases_ = std::make_unique<PhaseConvolutions>(problem_, math);
-      return;
+      way = std::make_unique<typename std::remove_reference_t<decltype(way)>::element_type>(problem_, math);
+      return true;
     } catch (const Error&) {
       choice = Layouts::Caller;
+      return false;
     }
-  }
-  if (choice == Layouts::TiledMatmul) {
-    try {
-      tiled_ = std::make_unique<TiledMatmul>(problem_, math);
-      return;
-    } catch (const Error&) {
-      choice = Layouts::Caller;
-    }
-  }
+  };
+  if (choice == Layouts::Phases && make(phases_)) return;
+  if (choice == Layouts::TiledMatmul && make(tiled_)) return;
   if (const auto way = gemmWay(choice)) {
     try {
       gemm_ = std::make_unique<GemmCol2im>(problem_, math, way->order, way->threads);
