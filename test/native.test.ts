@@ -9,7 +9,6 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   conv2dTranspose,
-  conv2dTransposeAsync,
   conv2dTransposePlan,
   convTranspose,
   convTransposeAsync,
@@ -17,18 +16,15 @@ import {
   getNumThreads,
   planCacheStats,
   setNumThreads,
-  type Activation,
 } from '../src/index.js';
 import { nativeAddon } from '../src/backends/native.js';
 import { nativeBackendsUnderTest } from './helpers/backends.js';
-import { tfOpsByRank, worstAgainstPeak } from './helpers/compare.js';
+import { ACTIVATIONS, tfOpsByRank, withOnednnVariant, worstAgainstPeak } from './helpers/compare.js';
 import { randomData } from './helpers/naive.js';
 
 const natives = nativeBackendsUnderTest();
 if (natives.length === 0) console.warn('[deconv tests] native.test.ts: no native backend is available, its tests are skipped');
 
-
-const ACTIVATIONS: Activation[] = ['none', 'relu', 'leakyRelu', 'sigmoid', 'tanh', 'elu'];
 
 const problem = fc.record({
   rank: fc.constantFrom(1, 2, 3),
@@ -240,20 +236,9 @@ describe.each(natives)('%s backend', (backend) => {
 describe.runIf(natives.includes('onednn'))('every way the oneDNN backend can compute', () => {
   // Plans normally time their candidates and keep the fastest, so which one a small test problem
   // gets is up to the machine. DECONV_ONEDNN_VARIANT forces each in turn.
-  const addon = () => nativeAddon().addon!;
-  const withVariant = (variant: string, body: () => void) => {
-    process.env.DECONV_ONEDNN_VARIANT = variant;
-    addon().clearPlanCache!();
-    try {
-      body();
-    } finally {
-      delete process.env.DECONV_ONEDNN_VARIANT;
-      addon().clearPlanCache!();
-    }
-  };
   for (const variant of ['caller', 'other', 'preferred', 'gemm', 'gemm-input-first', 'gemm-images', 'gemm-input-first-images', 'tiled-matmul', 'phases', 'direct']) {
     it(`${variant}: random problems match the reference`, () => {
-      withVariant(variant, () => {
+      withOnednnVariant(variant, () => {
         fc.assert(
           fc.property(problem, fc.boolean(), (c, tfFilters) => {
             const axes = c.axes.slice(0, c.rank);
@@ -293,7 +278,7 @@ describe.runIf(natives.includes('onednn'))('every way the oneDNN backend can com
     });
 
     it(`${variant}: channels-last (TF) random problems match the reference, calls and plans`, () => {
-      withVariant(variant, () => {
+      withOnednnVariant(variant, () => {
         fc.assert(
           fc.property(problem, fc.constantFrom('SAME', 'VALID'), (c, padding) => {
             const axes = c.axes.slice(0, c.rank);

@@ -12,24 +12,20 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { convTranspose, convTransposePlan, type Activation } from '../src/index.js';
+import { convTranspose, convTransposePlan } from '../src/index.js';
 import { nativeAddon } from '../src/backends/native.js';
 import { nativeBackendsUnderTest } from './helpers/backends.js';
-import { tfOpsByRank, worstAgainstPeak } from './helpers/compare.js';
+import { ACTIVATIONS, tfOpsByRank, withOnednnVariant, worstAgainstPeak } from './helpers/compare.js';
 import { randomData } from './helpers/naive.js';
 
 const hasOnednn = nativeBackendsUnderTest().includes('onednn');
 if (!hasOnednn) console.warn('[deconv tests] phase-convolutions.test.ts: the oneDNN backend is not built, its tests are skipped');
 const addon = () => nativeAddon().addon!;
 
-const ACTIVATIONS: Activation[] = ['none', 'relu', 'leakyRelu', 'sigmoid', 'tanh', 'elu'];
-
 describe.runIf(hasOnednn)('oneDNN phase-convolutions way', () => {
   it('matches the reference on strided problems: ranks 1–3, dilations, SAME and VALID, bias, activations', () => {
-    process.env.DECONV_ONEDNN_VARIANT = 'phases';
-    addon().clearPlanCache!();
     let used = 0;
-    try {
+    withOnednnVariant('phases', () => {
       fc.assert(
         fc.property(
           fc.record({
@@ -74,19 +70,14 @@ describe.runIf(hasOnednn)('oneDNN phase-convolutions way', () => {
         ),
         { numRuns: 150 },
       );
-    } finally {
-      delete process.env.DECONV_ONEDNN_VARIANT;
-      addon().clearPlanCache!();
-    }
+    });
     expect(used).toBeGreaterThan(50);
   });
 
   it('channels first (ONNX): groups, asymmetric pads, output_padding, dilations', () => {
-    process.env.DECONV_ONEDNN_VARIANT = 'phases';
-    addon().clearPlanCache!();
     let used = 0;
     let runs = 0;
-    try {
+    withOnednnVariant('phases', () => {
       fc.assert(
         fc.property(
           fc.record({
@@ -138,10 +129,7 @@ describe.runIf(hasOnednn)('oneDNN phase-convolutions way', () => {
         ),
         { numRuns: 120 },
       );
-    } finally {
-      delete process.env.DECONV_ONEDNN_VARIANT;
-      addon().clearPlanCache!();
-    }
+    });
     expect(used).toBe(runs);
   });
 });

@@ -8,23 +8,18 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { type Activation } from '../src/index.js';
 import { nativeAddon } from '../src/backends/native.js';
 import { nativeBackendsUnderTest } from './helpers/backends.js';
-import { tfOpsByRank, worstAgainstPeak } from './helpers/compare.js';
+import { ACTIVATIONS, tfOpsByRank, withOnednnVariant, worstAgainstPeak } from './helpers/compare.js';
 import { randomData } from './helpers/naive.js';
 
 const hasOnednn = nativeBackendsUnderTest().includes('onednn');
 if (!hasOnednn) console.warn('[deconv tests] tiled-matmul.test.ts: the oneDNN backend is not built, its tests are skipped');
 const addon = () => nativeAddon().addon!;
 
-const ACTIVATIONS: Activation[] = ['none', 'relu', 'leakyRelu', 'sigmoid', 'tanh', 'elu'];
-
 describe.runIf(hasOnednn)('oneDNN tiled-matmul way', () => {
   it('matches the reference where the kernel is the stride: ranks 1–3, bias, activations, calls and plans', () => {
-    process.env.DECONV_ONEDNN_VARIANT = 'tiled-matmul';
-    addon().clearPlanCache!();
-    try {
+    withOnednnVariant('tiled-matmul', () => {
       fc.assert(
         fc.property(
           fc.record({
@@ -57,9 +52,6 @@ describe.runIf(hasOnednn)('oneDNN tiled-matmul way', () => {
         ),
         { numRuns: 120 },
       );
-    } finally {
-      delete process.env.DECONV_ONEDNN_VARIANT;
-      addon().clearPlanCache!();
-    }
+    });
   });
 });

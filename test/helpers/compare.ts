@@ -1,8 +1,17 @@
 /**
- * Shared by the native backends' tests: the float32 comparison against the reference, and the
- * TF-style ops by spatial rank.
+ * Shared by the native backends' tests: the float32 comparison against the reference, the TF-style
+ * ops by spatial rank, the activations, and running with one oneDNN way forced.
  */
-import { conv1dTranspose, conv1dTransposePlan, conv2dTranspose, conv2dTransposePlan, conv3dTranspose, conv3dTransposePlan } from '../../src/index.js';
+import {
+  conv1dTranspose,
+  conv1dTransposePlan,
+  conv2dTranspose,
+  conv2dTransposePlan,
+  conv3dTranspose,
+  conv3dTransposePlan,
+  type Activation,
+} from '../../src/index.js';
+import { nativeAddon } from '../../src/backends/native.js';
 
 /**
  * The worst error of `actual` against `reference` in units of `tol · (|r| + max(1, max|r|))`: at
@@ -28,3 +37,22 @@ export const tfOpsByRank = {
   2: [conv2dTranspose, conv2dTransposePlan],
   3: [conv3dTranspose, conv3dTransposePlan],
 } as unknown as Record<1 | 2 | 3, [TfCall, TfMakePlan]>;
+
+/** The activations every fused-activation test runs through. */
+export const ACTIVATIONS: Activation[] = ['none', 'relu', 'leakyRelu', 'sigmoid', 'tanh', 'elu'];
+
+/**
+ * Runs `body` with DECONV_ONEDNN_VARIANT=variant (the oneDNN backend's plans then compute that way
+ * where it applies, instead of timing them all), with empty plan caches before and after.
+ */
+export function withOnednnVariant<T>(variant: string, body: () => T): T {
+  const addon = nativeAddon().addon!;
+  process.env.DECONV_ONEDNN_VARIANT = variant;
+  addon.clearPlanCache!();
+  try {
+    return body();
+  } finally {
+    delete process.env.DECONV_ONEDNN_VARIANT;
+    addon.clearPlanCache!();
+  }
+}
