@@ -31,7 +31,7 @@ class PhaseConvolutions {
   // phases.
   static bool supports(const Problem& problem);
 
-  // Throws deconv::Error where oneDNN builds no convolution for some phase (negative padding).
+  // Throws deconv::Error where oneDNN builds no convolution for some phase.
   PhaseConvolutions(const Problem& problem, MathMode math);
 
   // w in the problem's filter layout; each phase's taps are reordered into thread scratch.
