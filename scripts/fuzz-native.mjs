@@ -5,7 +5,7 @@
 //
 //   node scripts/fuzz-native.mjs [seconds]        (default 60; npm run fuzz runs it after the JS fuzz)
 //
-// Needs clang with libFuzzer's runtime. On Debian/Ubuntu: `apt-get install clang` (Debian 12:
+// Needs clang with libFuzzer's runtime and LLVM's omp.h. On Debian/Ubuntu: `apt-get install clang libomp-dev` (Debian 12:
 // clang-14, whose libclang-rt-14-dev holds libFuzzer). CXX_FUZZ=/path/to/clang++ picks one.
 // Without clang it says so and exits 2 (0 with --optional). The corpus is kept in build/fuzz/corpus
 // so that later runs start where earlier ones stopped; crashes land in build/fuzz/ as crash-*.
@@ -39,11 +39,14 @@ function findClang() {
 
 const cxx = findClang();
 if (!cxx) {
-  fail('no clang++ found: libFuzzer needs clang (Debian/Ubuntu: `apt-get install clang`; or set CXX_FUZZ). The native fuzz was not run.', 2);
+  fail('no clang++ found: libFuzzer needs clang (Debian/Ubuntu: `apt-get install clang libomp-dev`; or set CXX_FUZZ). The native fuzz was not run.', 2);
 }
 const onednn = resolveOneDnn({ log: () => {} });
 if (!onednn.found) fail(`no oneDNN to fuzz against: ${onednn.reason}`, 2);
 
+// The backend's own OpenMP calls (omp_get_thread_num, ...) link against GNU libgomp, the runtime
+// libdnnl uses; clang compiles the loops serially (no -fopenmp) and takes the declarations from
+// LLVM's omp.h (Debian/Ubuntu: libomp-dev), which declares the same functions.
 const sources = [
   'native/fuzz/problem_fuzzer.cc',
   ...['core', 'onednn'].flatMap((dir) => readdirSync(path.join(root, 'native', dir)).filter((f) => f.endsWith('.cc')).sort().map((f) => `native/${dir}/${f}`)),
@@ -61,12 +64,12 @@ if (!existsSync(binary) || statSync(binary).mtimeMs < newest) {
       '-Wno-unknown-pragmas',
       `-I${onednn.includeDir}`,
       ...sources.map((s) => path.join(root, s)),
-      `-L${onednn.libDir}`, '-ldnnl', `-Wl,-rpath,${onednn.libDir}`, '-ldl', '-lpthread',
+      `-L${onednn.libDir}`, '-ldnnl', `-Wl,-rpath,${onednn.libDir}`, '-lgomp', '-ldl', '-lpthread',
       '-o', binary,
     ],
     { stdio: 'inherit', cwd: root },
   );
-  if (build.status !== 0) fail('the harness did not build');
+  if (build.status !== 0) fail("the harness did not build (omp.h not found: install LLVM's, e.g. `apt-get install libomp-dev`)");
 }
 
 console.log(`fuzz-native: running for ${seconds} s (corpus ${path.relative(root, corpus)})`);

@@ -144,7 +144,8 @@ void expectClose(const std::vector<float>& got, const std::vector<double>& want,
   }
 }
 
-const char* const kVariants[] = {"caller", "other", "preferred", "gemm"};
+const char* const kVariants[] = {"caller", "other", "preferred", "gemm", "gemm-input-first", "tiled-matmul", "phases", "gemm-images"};
+constexpr unsigned kVariantCount = sizeof(kVariants) / sizeof(kVariants[0]);
 
 // Figures for the closing line (printed at exit): inputs seen, refused, valid, computed.
 struct Tally {
@@ -199,7 +200,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
   const std::vector<double> want = reference(problem, x, w, bias);
 
   current = &problem;
-  setenv("DECONV_ONEDNN_VARIANT", kVariants[(control >> 2) % 4], 1);
+  setenv("DECONV_ONEDNN_VARIANT", kVariants[(control >> 2) % kVariantCount], 1);
   try {
     const deconv::onednn::DeconvPlan plan(problem, deconv::onednn::MathMode::Float32);
     std::vector<float> y(static_cast<std::size_t>(yn), NAN);
