@@ -124,6 +124,7 @@ PhaseConvolutions::PhaseConvolutions(const Problem& problem, MathMode math) : pr
       gatheredBytes_ = std::max(gatheredBytes_, phase.gathered.get_size());
       scratchpadBytes_ = std::max(scratchpadBytes_, phase.scratchpad.get_size());
     }
+    firstRow_.push_back(firstRow_.back() + p.batch * phase.size[0] * phase.size[1]);
     phases_.push_back(std::move(phase));
   }
 }
@@ -201,11 +202,9 @@ void PhaseConvolutions::interleave(const float* outputs, const float* bias, floa
   const Problem& p = problem_;
   const Axes3 a(p);
   const int64_t M = p.outChannels;
-  std::vector<int64_t> firstRow{0};  // of each phase, in the flat row numbering
-  for (const Phase& phase : phases_) firstRow.push_back(firstRow.back() + p.batch * phase.size[0] * phase.size[1]);
-  const int64_t rows = firstRow.back();
+  const int64_t rows = firstRow_.back();
   const Phase* phases = phases_.data();
-  const int64_t* starts = firstRow.data();
+  const int64_t* starts = firstRow_.data();
   const int64_t count = static_cast<int64_t>(phases_.size());
 #pragma omp parallel for schedule(static)
   for (int64_t row = 0; row < rows; ++row) {

@@ -66,6 +66,7 @@ class PhaseConvolutions {
 
   Problem problem_;
   std::vector<Phase> phases_;
+  std::vector<int64_t> firstRow_{0};  // each phase's first row in interleave()'s flat numbering, then the total
   dnnl::memory::desc src_, bias_;     // the convolutions' x (channels last) and bias
   dnnl::memory::desc userSrc_;        // channels first: the caller's x, reordered into src_
   dnnl::reorder srcReorder_;
