@@ -23,6 +23,16 @@ using dt = dnnl::memory::data_type;
 // materializing a huge matrix for a large batch.
 constexpr int64_t kMaxColsElements = int64_t{16} << 20;  // 64 MiB of float32
 
+// Whether every output is reached by exactly one tap: kernel = stride, no dilation, no padding.
+bool tilesExactly(const Problem& p) {
+  for (int i = 0; i < p.rank; ++i) {
+    if (p.kernel[i] != p.strides[i] || (p.dilations[i] != 1 && p.kernel[i] > 1) || p.padsBegin[i] != 0 ||
+        p.outSpatial[i] != p.inSpatial[i] * p.strides[i])
+      return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 bool GemmCol2im::supports(const Problem& p, Order order) {
@@ -45,6 +55,7 @@ GemmCol2im::GemmCol2im(const Problem& problem, MathMode math, Order order, Threa
   acrossImages_ = threads == Threads::AcrossImages;
   chunk_ = acrossImages_ ? 1 : std::max<int64_t>(1, std::min<int64_t>(p.batch, kMaxColsElements / std::max<int64_t>(1, rows * pixels_)));
   tail_ = p.batch % chunk_;
+  tiles_ = inputFirst_ && tilesExactly(p);
 
   try {
     if (inputFirst_) {
@@ -153,9 +164,14 @@ void GemmCol2im::run(const Product& product, const float* x, const float* w, con
   for (int64_t n = 0; n < p.batch; n += chunk_) {
     const int64_t images = std::min(chunk_, p.batch - n);
     multiply(product, images != chunk_, x + n * C * pixels_, w, cols, threadStream(), scratchpad);
-    if (inputFirst_) col2imInputFirst(cols, bias, y + n * M * outPixels_, images);
-    else col2im(cols, bias, y + n * M * outPixels_, images);
+    gather(cols, bias, y + n * M * outPixels_, images);
   }
+}
+
+void GemmCol2im::gather(const float* cols, const float* bias, float* y, int64_t images) const {
+  if (tiles_) copyTiles(cols, bias, y, images);
+  else if (inputFirst_) col2imInputFirst(cols, bias, y, images);
+  else col2im(cols, bias, y, images);
 }
 
 // A thread per image at a time: inside this parallel loop, oneDNN's matmul and the gathers'
@@ -184,8 +200,7 @@ void GemmCol2im::runAcrossImages(const Product& product, const float* x, const f
     for (int64_t n = 0; n < p.batch; ++n) {
       try {
         multiply(product, false, x + n * C * pixels_, w, cols, streams[t], scratchpad);
-        if (inputFirst_) col2imInputFirst(cols, bias, y + n * M * outPixels_, 1);
-        else col2im(cols, bias, y + n * M * outPixels_, 1);
+        gather(cols, bias, y + n * M * outPixels_, 1);
       } catch (...) {
         // An exception must not leave an OpenMP region: the first one is rethrown after it.
 #pragma omp critical(deconv_gemm_failure)
@@ -291,6 +306,33 @@ void GemmCol2im::col2imInputFirst(const float* cols, const float* bias, float* y
     });
     if (p.activation != Activation::None) {
       for (int64_t i = 0; i < out[2] * M; ++i) row[i] = activate(p, row[i]);
+    }
+  }
+}
+
+// Exact tiling (channels last, cols[n][i][kd, kh, kw][m]): input row (n, id, ih) and kernel row
+// (kd, kh) make output row (n, id·s + kd, ih·s + kh), in which input column iw owns the k·M
+// contiguous values from iw·s·M on: a run of cols as it is (plus bias, then the activation).
+void GemmCol2im::copyTiles(const float* cols, const float* bias, float* y, int64_t images) const {
+  const Problem& p = problem_;
+  const Axes3 a(p);
+  const int64_t M = p.outChannels, KM = taps_ * M, run = a.k[2] * M;
+  const int64_t kernelRows = a.k[0] * a.k[1], items = images * a.in[0] * a.in[1] * kernelRows;
+  const bool plain = bias == nullptr && p.activation == Activation::None;
+#pragma omp parallel for schedule(static)
+  for (int64_t item = 0; item < items; ++item) {
+    const int64_t line = item / kernelRows, kernelRow = item % kernelRows;  // line: (n, id, ih)
+    const int64_t ih = line % a.in[1], id = (line / a.in[1]) % a.in[0], n = line / (a.in[0] * a.in[1]);
+    const int64_t od = id * a.s[0] + kernelRow / a.k[1], oh = ih * a.s[1] + kernelRow % a.k[1];
+    float* to = y + ((n * a.out[0] + od) * a.out[1] + oh) * a.out[2] * M;
+    const float* from = cols + line * a.in[2] * KM + kernelRow * run;
+    for (int64_t iw = 0; iw < a.in[2]; ++iw, from += KM, to += run) {
+      if (plain) {
+        std::copy(from, from + run, to);
+        continue;
+      }
+      for (int64_t j = 0; j < run; j += M)
+        for (int64_t m = 0; m < M; ++m) to[j + m] = activate(p, from[j + m] + (bias ? bias[m] : 0.f));
     }
   }
 }

@@ -14,6 +14,11 @@
 // where the gather is a large part of the time (radford-4: 75 cols rows of 1024 per image) and
 // there are enough images to share out. Plans time both.
 //
+// Input first, where the kernel tiles the output exactly (kernel = stride, no dilation or padding:
+// U-Net's 2×2 stride-2 upsampling), every output comes from one tap and the gather is a copy: y
+// written once from cols, instead of set to the bias and then added to (3d-unet: 15.5 ms against
+// 17.3).
+//
 // This is ONNX Runtime's algorithm. It wins over oneDNN's deconvolution kernels where the output
 // has few channels (M = 1 or 3 in super-resolution and image-generator heads, or a 1-D synthesis
 // filter): those kernels vectorize over output channels and leave most lanes empty, while here the
@@ -67,8 +72,11 @@ class GemmCol2im {
   // The matrix product of a chunk of images (the tail chunk if `tail`) from x into cols.
   void multiply(const Product& product, bool tail, const float* x, const float* w, float* cols, dnnl::stream& stream,
                 void* scratchpad) const;
+  // cols of `images` images into y: col2im, col2imInputFirst or copyTiles.
+  void gather(const float* cols, const float* bias, float* y, int64_t images) const;
   void col2im(const float* cols, const float* bias, float* y, int64_t images) const;
   void col2imInputFirst(const float* cols, const float* bias, float* y, int64_t images) const;
+  void copyTiles(const float* cols, const float* bias, float* y, int64_t images) const;
 
   Problem problem_;
   int64_t taps_ = 1;          // K: kernel positions
@@ -80,6 +88,7 @@ class GemmCol2im {
   bool inputFirst_ = false;   // Order::InputFirst: cols is P × K·M, (k, m) columns
   bool acrossImages_ = false; // Threads::AcrossImages: one image per product, a thread each
   int64_t tail_ = 0;          // images in the last, shorter chunk (0: none)
+  bool tiles_ = false;        // input first, and the kernel tiles the output exactly (see above)
   Product user_;              // Wᵀ straight from the caller's filter layout
   Product packed_;            // Wᵀ contiguous (as pack() writes it)
 };

@@ -1,9 +1,10 @@
 /**
- * The oneDNN backend's TiledMatmul way (native/onednn/tiled_matmul.cc): a transposed convolution
- * whose kernel equals its stride (no padding, channels last) as one batched matmul that writes
- * each input pixel's output tile in place. Forced with DECONV_ONEDNN_VARIANT=tiled-matmul, against
- * the reference backend: ranks 1–3, kernels 1–4 per axis, bias and every activation, calls and
- * plans. Tolerance as in native.test.ts: |a − r| ≤ 1e-4 · (|r| + max(1, max|r|)).
+ * The oneDNN backend's ways for a transposed convolution whose kernel equals its stride (no
+ * padding, channels last), where every output comes from one tap: TiledMatmul
+ * (native/onednn/tiled_matmul.cc), one batched matmul that writes each input pixel's output tile
+ * in place, and GemmCol2im input first, whose gather is then a copy (copyTiles). Each forced with
+ * DECONV_ONEDNN_VARIANT, against the reference backend: ranks 1–3, kernels 1–4 per axis, bias and
+ * every activation, calls and plans. Tolerance as in native.test.ts: |a − r| ≤ 1e-4 · (|r| + max(1, max|r|)).
  * Skipped, with the reason printed, where the oneDNN backend is not built.
  */
 import fc from 'fast-check';
@@ -14,12 +15,18 @@ import { ACTIVATIONS, tfOpsByRank, withOnednnVariant, worstAgainstPeak } from '.
 import { randomData } from './helpers/naive.js';
 
 const hasOnednn = nativeBackendsUnderTest().includes('onednn');
-if (!hasOnednn) console.warn('[deconv tests] tiled-matmul.test.ts: the oneDNN backend is not built, its tests are skipped');
+if (!hasOnednn) console.warn('[deconv tests] exact-tiling.test.ts: the oneDNN backend is not built, its tests are skipped');
 const addon = () => nativeAddon().addon!;
 
-describe.runIf(hasOnednn)('oneDNN tiled-matmul way', () => {
-  it('matches the reference where the kernel is the stride: ranks 1–3, bias, activations, calls and plans', () => {
-    withOnednnVariant('tiled-matmul', () => {
+const WAYS: Array<[variant: string, implementation: RegExp]> = [
+  ['tiled-matmul', /^deconv:tiled_matmul/],
+  ['gemm-input-first', /^deconv:gemm_col2im .*input first; threads within/],
+  ['gemm-input-first-images', /^deconv:gemm_col2im .*input first; threads across/],
+];
+
+describe.runIf(hasOnednn)('oneDNN ways where the kernel tiles the output', () => {
+  it.each(WAYS)('%s matches the reference where the kernel is the stride: ranks 1–3, bias, activations, calls and plans', (variant, implementation) => {
+    withOnednnVariant(variant, () => {
       fc.assert(
         fc.property(
           fc.record({
@@ -44,7 +51,7 @@ describe.runIf(hasOnednn)('oneDNN tiled-matmul way', () => {
             const [call, makePlan] = tfOpsByRank[c.rank as 1 | 2 | 3];
             const ref = call(X, F, outputShape, kernel, 'VALID', { ...options, backend: 'ts' });
             const plan = makePlan(X.shape, F, outputShape, kernel, 'VALID', { ...options, backend: 'onednn' });
-            expect(addon().onednnDescribePlan!(plan.problem, 'float32')).toMatch(/^deconv:tiled_matmul/);
+            expect(addon().onednnDescribePlan!(plan.problem, 'float32')).toMatch(implementation);
             expect(worstAgainstPeak(plan.run(X).data, ref.data, 1e-4)).toBeLessThanOrEqual(1);
             plan.dispose();
             expect(worstAgainstPeak(call(X, F, outputShape, kernel, 'VALID', { ...options, backend: 'onednn' }).data, ref.data, 1e-4)).toBeLessThanOrEqual(1);
