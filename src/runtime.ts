@@ -9,6 +9,10 @@ export const MAX_THREADS = 1024;
  * Threads each native (oneDNN) call uses. Defaults to the cores this process may use
  * (`os.availableParallelism()`), or OMP_NUM_THREADS when set. Async calls run one after another,
  * each on all of these threads, so concurrent calls never oversubscribe the cores.
+ *
+ * oneDNN's primitives keep the thread count they were made for: plain calls afterwards use
+ * primitives made for `threads` (cached per count), while a plan made before keeps its count, as an
+ * ONNX Runtime session keeps its `intraOpNumThreads`. Make plans after calling this.
  */
 export function setNumThreads(threads: number): void {
   const expected = `an integer from 1 to ${MAX_THREADS}`;

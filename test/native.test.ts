@@ -5,6 +5,7 @@
  * Tolerance against the reference: |a − r| ≤ 1e-4 · (|r| + max(1, max|r|)) for float32 math.
  * Skipped, with the reason printed, where no native backend is built.
  */
+import { availableParallelism } from 'node:os';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
@@ -236,7 +237,7 @@ describe.each(natives)('%s backend', (backend) => {
 describe.runIf(natives.includes('onednn'))('every way the oneDNN backend can compute', () => {
   // Plans normally time their candidates and keep the fastest, so which one a small test problem
   // gets is up to the machine. DECONV_ONEDNN_VARIANT forces each in turn.
-  for (const variant of ['caller', 'other', 'preferred', 'gemm', 'gemm-input-first', 'gemm-images', 'gemm-input-first-images', 'tiled-matmul', 'phases', 'direct']) {
+  for (const variant of ['caller', 'other', 'preferred', 'gemm', 'gemm-input-first', 'gemm-images', 'gemm-input-first-images', 'tiled-matmul', 'phases', 'phases-images', 'direct']) {
     it(`${variant}: random problems match the reference`, () => {
       withOnednnVariant(variant, () => {
         fc.assert(
@@ -334,6 +335,37 @@ describe.runIf(natives.includes('onednn'))('oneDNN controls', () => {
     const y2 = conv2dTranspose({ shape: [1, 4, 4, 3], data: randomData(48, 1) }, { shape: [3, 3, 2, 3], data: randomData(54, 2) }, [1, 8, 8, 2], 2, 'SAME', { backend: 'onednn' });
     expect(worstAgainstPeak(y1.data, y2.data, 1e-5)).toBeLessThanOrEqual(1);
     expect(() => setNumThreads(0)).toThrow(RangeError);
+  });
+
+  it('setNumThreads(1) holds calls and plans made after it to one core (process CPU time / wall time ≤ 1.4)', () => {
+    // oneDNN's primitives take the thread count when made and run that many threads whenever they
+    // run, so plans are made and cached per thread count. Only visible with 2 cores or more.
+    if (availableParallelism() < 2) {
+      console.warn('[deconv tests] setNumThreads(1) not checked against CPU time: this machine has one core');
+      return;
+    }
+    const before = getNumThreads();
+    const x = { shape: [4, 32, 32, 64], data: randomData(4 * 32 * 32 * 64, 3) };
+    const f = { shape: [3, 3, 32, 64], data: randomData(3 * 3 * 32 * 64, 4) };
+    const run = (call: () => unknown) => {
+      call(); // warm: the plan is made (and its ways timed, on every thread it may use) here
+      const cpu = process.cpuUsage();
+      const start = performance.now();
+      for (let i = 0; i < 10; i++) call();
+      const used = process.cpuUsage(cpu);
+      return (used.user + used.system) / 1000 / (performance.now() - start);
+    };
+    try {
+      conv2dTranspose(x, f, [4, 64, 64, 32], 2, 'SAME', { backend: 'onednn' }); // a plan for the default count first
+      setNumThreads(1);
+      expect(run(() => conv2dTranspose(x, f, [4, 64, 64, 32], 2, 'SAME', { backend: 'onednn' }))).toBeLessThanOrEqual(1.4);
+      const plan = conv2dTransposePlan(x.shape, f, [4, 64, 64, 32], 2, 'SAME', { backend: 'onednn' });
+      const out = plan.run(x);
+      expect(run(() => plan.run(x, { out }))).toBeLessThanOrEqual(1.4);
+      plan.dispose();
+    } finally {
+      setNumThreads(before);
+    }
   });
 
   it("bf16 math: within 1e-2 relative of the reference where the CPU has bf16, refused with the reason where it has not", () => {

@@ -1,7 +1,8 @@
 /**
  * The oneDNN backend's PhaseConvolutions way (native/onednn/phase_convolutions.cc): a strided
  * transposed convolution, channels last, as one oneDNN forward convolution per output phase plus
- * an interleaving copy. Forced with DECONV_ONEDNN_VARIANT=phases, against the reference backend:
+ * an interleaving copy, its threads within each convolution or across images. Forced with
+ * DECONV_ONEDNN_VARIANT=phases and phases-images, against the reference backend:
  * ranks 1–3, strides 1–4 (up to 16 phases), kernels 1–5, dilations 1–3, SAME (whose output_shape
  * rounding gives negative end padding) and VALID, phases that no tap reaches (stride above the
  * kernel), bias and every activation, calls and plans.
@@ -22,15 +23,21 @@ const hasOnednn = nativeBackendsUnderTest().includes('onednn');
 if (!hasOnednn) console.warn('[deconv tests] phase-convolutions.test.ts: the oneDNN backend is not built, its tests are skipped');
 const addon = () => nativeAddon().addon!;
 
-describe.runIf(hasOnednn)('oneDNN phase-convolutions way', () => {
-  it('matches the reference on strided problems: ranks 1–3, dilations, SAME and VALID, bias, activations', () => {
+// Each way and the implementation name it reports.
+const WAYS: Array<[variant: string, implementation: string]> = [
+  ['phases', 'deconv:phase_convolutions (a oneDNN convolution per output phase; threads within each)'],
+  ['phases-images', 'deconv:phase_convolutions (a oneDNN convolution per output phase; threads across images)'],
+];
+
+describe.runIf(hasOnednn)('oneDNN phase-convolutions ways', () => {
+  it.each(WAYS)('%s matches the reference on strided problems: ranks 1–3, dilations, SAME and VALID, bias, activations', (variant, implementation) => {
     let used = 0;
-    withOnednnVariant('phases', () => {
+    withOnednnVariant(variant, () => {
       fc.assert(
         fc.property(
           fc.record({
             rank: fc.constantFrom(1, 2, 2, 3),
-            batch: fc.integer({ min: 1, max: 2 }),
+            batch: fc.integer({ min: 1, max: 3 }),
             C: fc.integer({ min: 1, max: 9 }),
             M: fc.integer({ min: 1, max: 9 }),
             sizes: fc.array(fc.integer({ min: 1, max: 9 }), { minLength: 3, maxLength: 3 }),
@@ -60,7 +67,7 @@ describe.runIf(hasOnednn)('oneDNN phase-convolutions way', () => {
             const plan = makePlan(X.shape, F, outputShape, strides, c.padding, { ...options, backend: 'onednn' });
             const phases = strides.reduce((a, b) => a * b, 1);
             if (phases > 1 && phases <= 16) {
-              expect(addon().onednnDescribePlan!(plan.problem, 'float32')).toMatch(/^deconv:phase_convolutions/);
+              expect(addon().onednnDescribePlan!(plan.problem, 'float32')).toBe(implementation);
               used++;
             }
             expect(worstAgainstPeak(plan.run(X).data, ref.data, 1e-4)).toBeLessThanOrEqual(1);
@@ -74,15 +81,15 @@ describe.runIf(hasOnednn)('oneDNN phase-convolutions way', () => {
     expect(used).toBeGreaterThan(50);
   });
 
-  it('channels first (ONNX): groups, asymmetric pads, output_padding, dilations', () => {
+  it.each(WAYS)('%s, channels first (ONNX): groups, asymmetric pads, output_padding, dilations', (variant, implementation) => {
     let used = 0;
     let runs = 0;
-    withOnednnVariant('phases', () => {
+    withOnednnVariant(variant, () => {
       fc.assert(
         fc.property(
           fc.record({
             rank: fc.constantFrom(1, 2, 3),
-            batch: fc.integer({ min: 1, max: 2 }),
+            batch: fc.integer({ min: 1, max: 3 }),
             groups: fc.integer({ min: 1, max: 3 }),
             cg: fc.integer({ min: 1, max: 4 }),
             mg: fc.integer({ min: 1, max: 4 }),
@@ -120,7 +127,7 @@ describe.runIf(hasOnednn)('oneDNN phase-convolutions way', () => {
             const plan = convTransposePlan(xShape, W, B, { ...attrs, backend: 'onednn' });
             // Not where a phase would need negative padding on the left (oneDNN builds no such
             // convolution): the plan then computes the caller's way.
-            if (addon().onednnDescribePlan!(plan.problem, 'float32').startsWith('deconv:phase_convolutions')) used++;
+            if (addon().onednnDescribePlan!(plan.problem, 'float32')=== implementation) used++;
             runs++;
             expect(worstAgainstPeak(plan.run(X).data, ref.data, 1e-4)).toBeLessThanOrEqual(1);
             plan.dispose();

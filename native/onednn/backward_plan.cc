@@ -22,6 +22,7 @@ std::string describeDnnlError(const dnnl::error& e) {
 }  // namespace
 
 BackwardPlan::BackwardPlan(const Problem& problem) : problem_(problem), inner_(problem) {
+  applyThreadCount();  // the primitives are made for the thread count they run (planKey has it)
   inner_.hasBias = false;
   inner_.activation = Activation::None;
   for (int i = 0; i < problem_.rank; ++i) {

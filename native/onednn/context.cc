@@ -43,6 +43,13 @@ dnnl::stream& threadStream() {
   return stream;
 }
 
+dnnl::stream* teamStreams(int threads) {
+  thread_local std::vector<dnnl::stream> streams;
+  while (static_cast<int>(streams.size()) < threads) streams.emplace_back(cpuEngine());
+  // By pointer: inside a parallel region, the name of a thread_local would mean each team thread's own.
+  return streams.data();
+}
+
 void* threadScratch(int slot, std::size_t bytes) {
   // Cache-line aligned, and on huge pages from 2 MiB (aligned_vector.h says why). A buffer only
   // grows, so a thread's scratch settles at its largest problem's size and is never reallocated.
@@ -76,6 +83,16 @@ void applyThreadCount() {
     ompSetNumThreads()(requested);
     applied = requested;
   }
+}
+
+ThreadCountScope::ThreadCountScope(int threads) {
+  if (ompSetNumThreads() == nullptr || ompGetMaxThreads() == nullptr) return;
+  previous_ = ompGetMaxThreads()();
+  ompSetNumThreads()(threads);
+}
+
+ThreadCountScope::~ThreadCountScope() {
+  if (previous_ > 0) ompSetNumThreads()(previous_);
 }
 
 void warmUpLibrary() {

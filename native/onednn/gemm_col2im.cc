@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <exception>
+#include <optional>
 #include <vector>
 
 #include <omp.h>
@@ -57,6 +58,9 @@ GemmCol2im::GemmCol2im(const Problem& problem, MathMode math, Order order, Threa
   tail_ = p.batch % chunk_;
   tiles_ = inputFirst_ && tilesExactly(p);
 
+  // Across images, each product runs on one thread: made for one (ThreadCountScope says why).
+  std::optional<ThreadCountScope> single;
+  if (acrossImages_) single.emplace(1);
   try {
     if (inputFirst_) {
       // W as the matmul's weights (C × K·M), broadcast over the images: TF's [K, M, C] is
@@ -176,17 +180,12 @@ void GemmCol2im::gather(const float* cols, const float* bias, float* y, int64_t 
 
 // A thread per image at a time: inside this parallel loop, oneDNN's matmul and the gathers'
 // own parallel loops run on the calling thread alone (OpenMP does not nest by default). Each team
-// thread gets a stream and memory that the calling thread owns, so that the team's threads hold
-// nothing of ours when they end (libgomp ends them when the calling thread exits, possibly while
-// the process itself exits).
+// thread gets a stream and memory that the calling thread owns (see teamStreams).
 void GemmCol2im::runAcrossImages(const Product& product, const float* x, const float* w, const float* bias, float* y) const {
   const Problem& p = problem_;
   const int64_t C = p.inChannels, M = p.outChannels;
   const int threads = std::max(1, std::min<int>(omp_get_max_threads(), static_cast<int>(p.batch)));
-  thread_local std::vector<dnnl::stream> callerStreams;
-  while (static_cast<int>(callerStreams.size()) < threads) callerStreams.emplace_back(cpuEngine());
-  // By pointer: inside the region, the name of a thread_local would mean each team thread's own.
-  dnnl::stream* streams = callerStreams.data();
+  dnnl::stream* streams = teamStreams(threads);
   auto roundUp = [](std::size_t bytes) { return (bytes + 63) / 64 * 64; };
   const std::size_t colsBytes = roundUp(product.cols.get_size()), scratchBytes = roundUp(product.scratchpad.get_size());
   auto* memory = static_cast<unsigned char*>(threadScratch(2, threads * (colsBytes + scratchBytes)));

@@ -1,9 +1,13 @@
 #include "phase_convolutions.h"
 
 #include <algorithm>
+#include <exception>
 #include <numeric>
+#include <optional>
 #include <string>
 #include <unordered_map>
+
+#include <omp.h>
 
 #include "../core/activation.h"
 #include "../core/axes3.h"
@@ -40,8 +44,16 @@ bool PhaseConvolutions::supports(const Problem& p) {
   return phases > 1 && phases <= kMaxPhases;
 }
 
-PhaseConvolutions::PhaseConvolutions(const Problem& problem, MathMode math) : problem_(problem) {
+PhaseConvolutions::PhaseConvolutions(const Problem& problem, MathMode math, Threads threads)
+    : problem_(problem), images_(problem.batch), acrossImages_(threads == Threads::AcrossImages) {
   if (!supports(problem)) throw Error(ErrorKind::Error, "PhaseConvolutions: no stride above 1, or too many phases");
+  // Across images, everything below is made for one image, and run() loops over the batch; the
+  // convolutions run on one thread each, so they are made for one (ThreadCountScope says why).
+  std::optional<ThreadCountScope> single;
+  if (acrossImages_) {
+    problem_.batch = 1;
+    single.emplace(1);
+  }
   const Problem& p = problem_;
   const Axes3 a(p);
   const int r = p.rank, first = 3 - r;  // Axes3 axes first.. are the problem's
@@ -129,6 +141,11 @@ PhaseConvolutions::PhaseConvolutions(const Problem& problem, MathMode math) : pr
   }
 }
 
+const char* PhaseConvolutions::implementation() const {
+  return acrossImages_ ? "deconv:phase_convolutions (a oneDNN convolution per output phase; threads across images)"
+                       : "deconv:phase_convolutions (a oneDNN convolution per output phase; threads within each)";
+}
+
 void PhaseConvolutions::gather(const Phase& phase, const float* w, float* out) const {
   const Problem& p = problem_;
   const Axes3 a(p);
@@ -171,13 +188,52 @@ void PhaseConvolutions::executePacked(const float* x, const float* packed, const
 
 void PhaseConvolutions::run(const float* x, const float* packed, const float* bias, float* y) const {
   applyThreadCount();
-  const dnnl::engine& engine = cpuEngine();
-  dnnl::stream& stream = threadStream();
+  if (acrossImages_) return runAcrossImages(x, packed, bias, y);
   auto* outputs = static_cast<float*>(threadScratch(2, outputElements_ * sizeof(float)));
-  void* scratchpad = threadScratch(0, scratchpadBytes_);
+  void* reorderedX = problem_.layout == Layout::ChannelsFirst ? threadScratch(3, src_.get_size()) : nullptr;
+  compute(x, packed, bias, y, threadStream(), outputs, threadScratch(0, scratchpadBytes_), reorderedX);
+}
+
+// A thread per image at a time: inside this parallel loop, oneDNN's convolutions and the copy's
+// own parallel loop run on the calling thread alone (OpenMP does not nest by default). Each team
+// thread gets a stream and memory that the calling thread owns (see teamStreams).
+void PhaseConvolutions::runAcrossImages(const float* x, const float* packed, const float* bias, float* y) const {
+  const int threads = std::max(1, std::min<int>(omp_get_max_threads(), static_cast<int>(images_)));
+  dnnl::stream* streams = teamStreams(threads);
+  auto roundUp = [](std::size_t bytes) { return (bytes + 63) / 64 * 64; };
+  const std::size_t outputBytes = roundUp(outputElements_ * sizeof(float)), scratchBytes = roundUp(scratchpadBytes_);
+  const std::size_t xBytes = problem_.layout == Layout::ChannelsFirst ? roundUp(src_.get_size()) : 0;
+  const std::size_t perThread = outputBytes + scratchBytes + xBytes;
+  auto* memory = static_cast<unsigned char*>(threadScratch(2, threads * perThread));
+  const Axes3 a(problem_);
+  const int64_t xImage = problem_.inChannels * a.in[0] * a.in[1] * a.in[2];
+  const int64_t yImage = problem_.outChannels * a.out[0] * a.out[1] * a.out[2];
+  std::exception_ptr failure;
+#pragma omp parallel num_threads(threads)
+  {
+    const int t = omp_get_thread_num();
+    unsigned char* mine = memory + t * perThread;
+#pragma omp for schedule(static)
+    for (int64_t n = 0; n < images_; ++n) {
+      try {
+        compute(x + n * xImage, packed, bias, y + n * yImage, streams[t], reinterpret_cast<float*>(mine), mine + outputBytes,
+                xBytes > 0 ? mine + outputBytes + scratchBytes : nullptr);
+      } catch (...) {
+        // An exception must not leave an OpenMP region: the first one is rethrown after it.
+#pragma omp critical(deconv_phases_failure)
+        if (!failure) failure = std::current_exception();
+      }
+    }
+  }
+  if (failure) std::rethrow_exception(failure);
+}
+
+void PhaseConvolutions::compute(const float* x, const float* packed, const float* bias, float* y, dnnl::stream& stream, float* outputs,
+                                void* scratchpad, void* reorderedX) const {
+  const dnnl::engine& engine = cpuEngine();
   dnnl::memory src(src_, engine, const_cast<float*>(x));
   if (problem_.layout == Layout::ChannelsFirst) {
-    src.set_data_handle(threadScratch(3, src_.get_size()));
+    src.set_data_handle(reorderedX);
     dnnl::memory user(userSrc_, engine, const_cast<float*>(x));
     srcReorder_.execute(stream, user, src);
   }

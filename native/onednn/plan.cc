@@ -59,7 +59,7 @@ bool hasLongFilter(const Problem& p) {
 
 }  // namespace
 
-// DECONV_ONEDNN_VARIANT=caller|other|preferred|gemm|gemm-input-first|gemm-images|gemm-input-first-images|tiled-matmul|phases|direct forces one way of computing (where it
+// DECONV_ONEDNN_VARIANT=caller|other|preferred|gemm|gemm-input-first|gemm-images|gemm-input-first-images|tiled-matmul|phases|phases-images|direct forces one way of computing (where it
 // applies) instead of timing: for tests that must cover every way, and for benchmarking one.
 constexpr int kForcedDirect = 100;  // not a Layouts: directDeconvolution, for any problem size
 static int forcedVariant() {
@@ -75,11 +75,14 @@ static int forcedVariant() {
   if (name == "gemm-input-first-images") return 6;
   if (name == "tiled-matmul") return 7;
   if (name == "phases") return 8;
+  if (name == "phases-images") return 9;
   if (name == "direct") return kForcedDirect;
   return -1;
 }
 
 DeconvPlan::DeconvPlan(const Problem& problem, MathMode math) : problem_(problem) {
+  // The primitives are made for the thread count the plan runs (planKey has it).
+  applyThreadCount();
   // Tiny problems run as plain loops (direct_deconvolution.h): no primitive at all.
   const int forced = forcedVariant();
   if (forced == kForcedDirect || (forced < 0 && isTinyProblem(problem))) {
@@ -192,6 +195,7 @@ const char* layoutsName(Layouts choice) {
     case Layouts::GemmInputFirstImages: return "gemm-input-first-images";
     case Layouts::TiledMatmul: return "tiled-matmul";
     case Layouts::Phases: return "phases";
+    case Layouts::PhasesImages: return "phases-images";
   }
   return "?";
 }
@@ -221,7 +225,7 @@ void DeconvPlan::chooseLayouts(const Problem& computed, MathMode math) {
     const auto way = gemmWay(choice);
     const bool unsupported = (way && !GemmCol2im::supports(problem_, way->order)) ||
                              (choice == Layouts::TiledMatmul && !TiledMatmul::supports(problem_)) ||
-                             (choice == Layouts::Phases && !PhaseConvolutions::supports(problem_));
+                             ((choice == Layouts::Phases || choice == Layouts::PhasesImages) && !PhaseConvolutions::supports(problem_));
     adopt(computed, math, unsupported ? Layouts::Caller : choice);
     return;
   }
@@ -241,9 +245,9 @@ void DeconvPlan::adopt(const Problem& computed, MathMode math, Layouts choice) {
   phases_.reset();
   binding_.reset();
   // A way of deconv's own, made for the problem; false (and the caller's layouts) where it cannot be.
-  auto make = [&](auto& way) {
+  auto make = [&](auto& way, auto... extra) {
     try {
-      way = std::make_unique<typename std::remove_reference_t<decltype(way)>::element_type>(problem_, math);
+      way = std::make_unique<typename std::remove_reference_t<decltype(way)>::element_type>(problem_, math, extra...);
       return true;
     } catch (const Error&) {
       choice = Layouts::Caller;
@@ -251,6 +255,7 @@ void DeconvPlan::adopt(const Problem& computed, MathMode math, Layouts choice) {
     }
   };
   if (choice == Layouts::Phases && make(phases_)) return;
+  if (choice == Layouts::PhasesImages && make(phases_, PhaseConvolutions::Threads::AcrossImages)) return;
   if (choice == Layouts::TiledMatmul && make(tiled_)) return;
   if (const auto way = gemmWay(choice)) {
     try {
@@ -339,10 +344,15 @@ DeconvPlan::Layouts DeconvPlan::timedChoice(const Problem& computed, MathMode ma
   }
   if (PhaseConvolutions::supports(problem_) && !longFilter) {
     try {
-      Candidate c(Layouts::Phases);
-      c.phases = std::make_unique<PhaseConvolutions>(problem_, math);
-      c.weightsElements = c.phases->packedElements();
-      candidates.push_back(std::move(c));
+      for (Layouts layouts : {Layouts::Phases, Layouts::PhasesImages}) {
+        if (layouts == Layouts::PhasesImages && !imagesToShare) continue;
+        Candidate c(layouts);
+        c.phases = std::make_unique<PhaseConvolutions>(problem_, math,
+                                                       layouts == Layouts::Phases ? PhaseConvolutions::Threads::WithinEach
+                                                                                  : PhaseConvolutions::Threads::AcrossImages);
+        c.weightsElements = c.phases->packedElements();
+        candidates.push_back(std::move(c));
+      }
     } catch (const Error&) {
       // not buildable here
     }
@@ -515,7 +525,7 @@ std::size_t DeconvPlan::packedBytes() const {
 const char* DeconvPlan::implementation() const {
   if (direct_) return "deconv:direct (plain loops for a tiny problem)";
   if (tiled_) return TiledMatmul::implementation();
-  if (phases_) return PhaseConvolutions::implementation();
+  if (phases_) return phases_->implementation();
   return gemm_ ? gemm_->implementation() : built_.desc.impl_info_str();
 }
 

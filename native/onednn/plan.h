@@ -61,7 +61,7 @@ class DeconvPlan {
   // product weights first or (channels last) input first, its threads within each product or
   // across images. TiledMatmul: one matmul writing y in place, where the kernel is the stride
   // (tiled_matmul.h). Phases: a forward convolution per output phase (phase_convolutions.h).
-  enum class Layouts { Caller, OtherPlain, Preferred, Gemm, GemmInputFirst, GemmImages, GemmInputFirstImages, TiledMatmul, Phases };
+  enum class Layouts { Caller, OtherPlain, Preferred, Gemm, GemmInputFirst, GemmImages, GemmInputFirstImages, TiledMatmul, Phases, PhasesImages };
 
   // The deconvolution primitive for the inner box in one choice of layouts, with the reorders
   // that choice needs. A plan keeps one; choosing a way builds several side by side.

@@ -1,12 +1,16 @@
 #include "plan_cache.h"
 
+#include <string>
+
 #include "../core/no_destructor.h"
 #include "../core/problem_key.h"
+#include "context.h"
 
 namespace deconv::onednn {
 
 std::string planKey(const Problem& p, MathMode math) {
-  return problemKey(p) + static_cast<char>(math);
+  // The thread count too: a plan's primitives run the count they were made for (ThreadCountScope).
+  return problemKey(p) + static_cast<char>(math) + "|threads " + std::to_string(numThreads());
 }
 
 std::shared_ptr<const DeconvPlan> PlanCache::get(const Problem& problem, MathMode math) {

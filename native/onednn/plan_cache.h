@@ -32,7 +32,7 @@ class PlanCache {
   LruCache<const DeconvPlan> cache_;
 };
 
-// The cache key: every field of the problem that changes the primitive.
+// The cache key: every field of the problem that changes the primitive, and the thread count.
 std::string planKey(const Problem& problem, MathMode math);
 
 }  // namespace deconv::onednn
