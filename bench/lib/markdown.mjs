@@ -71,6 +71,16 @@ export function markdown(report) {
     }
   } else o.push('deconv is no slower than a peer on any layer.');
   o.push('');
+  if (g.targets?.length) {
+    o.push('## Targets');
+    o.push('');
+    o.push('The targets of the issue that asked for this benchmark, judged on this run alone:');
+    o.push('');
+    o.push('| target | | this run |');
+    o.push('| --- | --- | --- |');
+    for (const t of g.targets) o.push(`| ${t.name} | ${t.met === undefined ? 'not judged' : t.met ? 'met' : '**missed**'} | ${t.detail.replace(/\|/g, '\\|')} |`);
+    o.push('');
+  }
   o.push('## Per system');
   o.push('');
   o.push('| layer | system | median ms | min ms | spread | GFLOP/s | % peak | reps | first call ms | max diff | notes |');

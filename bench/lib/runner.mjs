@@ -14,6 +14,7 @@ import { startOrt } from './peers/ort.mjs';
 import { startTf } from './peers/tf.mjs';
 import { startTfjs } from './peers/tfjs.mjs';
 import { startTorch } from './peers/torch.mjs';
+import { checkTargets } from './targets.mjs';
 import { PEERS, SYSTEMS } from './systems.mjs';
 import { fmt, fmtMs, fmtRatio, geomean, now } from './util.mjs';
 
@@ -196,12 +197,14 @@ export async function runBench(config, hooks = {}) {
     meta.loadEnd = loadAverage();
     meta.durationS = (now() - started) / 1000;
     const summary = summarize(results);
+    summary.targets = checkTargets(results, summary, extras, meta.peak.used);
     const report = { meta, layers: results, rows: rows(results, meta.peak.used), extras, summary, failures };
     log('');
     log(`peak ${fmt(meta.peak.used, 1)} GFLOP/s (${meta.peak.usedNote}); ${meta.durationS.toFixed(0)} s; load ${meta.loadEnd.join(', ')}`);
     for (const [peer, g] of Object.entries(summary.peers)) log(`  geomean ${SYSTEMS[peer].short} / deconv ${fmtRatio(g.geomean)} over ${g.n} layers (against ${g.against.join(', ')})`);
     if (summary.bestPeer) log(`  geomean faster of TF and ORT / deconv ${fmtRatio(summary.bestPeer.geomean)} over ${summary.bestPeer.n} layers`);
     for (const s of summary.slower) log(`  slower than ${SYSTEMS[s.peer].short} on ${s.layer}: ${fmtRatio(s.ratio)} (${s.against}${s.impl ? `, impl ${s.impl}` : ''})`);
+    for (const t of summary.targets) log(`  target ${t.met === undefined ? 'not judged' : t.met ? 'met' : 'MISSED'}: ${t.name}: ${t.detail}`);
     for (const f of failures) log(`FAIL ${f}`);
     return report;
   } finally {
