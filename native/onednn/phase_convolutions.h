@@ -82,7 +82,7 @@ class PhaseConvolutions {
   int64_t images_ = 1;
   bool acrossImages_ = false;
   std::vector<Phase> phases_;
-  std::vector<int64_t> firstRow_{0};  // each phase's first row in interleave()'s flat numbering, then the total
+  std::vector<int> phaseAt_;          // by phase number ((pd·sh + ph)·sw + pw): its index in phases_, or -1 (no outputs)
   dnnl::memory::desc src_, bias_;     // the convolutions' x (channels last) and bias
   dnnl::memory::desc userSrc_;        // channels first: the caller's x, reordered into src_
   dnnl::reorder srcReorder_;
