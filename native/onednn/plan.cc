@@ -23,6 +23,7 @@
 #include "plan_cache.h"
 #include "post_ops.h"
 #include "phase_convolutions.h"
+#include "phase_kernel.h"
 #include "tiled_matmul.h"
 
 namespace deconv::onednn {
@@ -59,7 +60,7 @@ bool hasLongFilter(const Problem& p) {
 
 }  // namespace
 
-// DECONV_ONEDNN_VARIANT=caller|other|preferred|gemm|gemm-input-first|gemm-images|gemm-input-first-images|tiled-matmul|phases|phases-images|direct forces one way of computing (where it
+// DECONV_ONEDNN_VARIANT=caller|other|preferred|gemm|gemm-input-first|gemm-images|gemm-input-first-images|tiled-matmul|phases|phases-images|phase-kernel|direct forces one way of computing (where it
 // applies) instead of timing: for tests that must cover every way, and for benchmarking one.
 constexpr int kForcedDirect = 100;  // not a Layouts: directDeconvolution, for any problem size
 static int forcedVariant() {
@@ -76,6 +77,7 @@ static int forcedVariant() {
   if (name == "tiled-matmul") return 7;
   if (name == "phases") return 8;
   if (name == "phases-images") return 9;
+  if (name == "phase-kernel") return 10;
   if (name == "direct") return kForcedDirect;
   return -1;
 }
@@ -196,6 +198,7 @@ const char* layoutsName(Layouts choice) {
     case Layouts::TiledMatmul: return "tiled-matmul";
     case Layouts::Phases: return "phases";
     case Layouts::PhasesImages: return "phases-images";
+    case Layouts::PhaseKernel: return "phase-kernel";
   }
   return "?";
 }
@@ -225,7 +228,8 @@ void DeconvPlan::chooseLayouts(const Problem& computed, MathMode math) {
     const auto way = gemmWay(choice);
     const bool unsupported = (way && !GemmCol2im::supports(problem_, way->order)) ||
                              (choice == Layouts::TiledMatmul && !TiledMatmul::supports(problem_)) ||
-                             ((choice == Layouts::Phases || choice == Layouts::PhasesImages) && !PhaseConvolutions::supports(problem_));
+                             ((choice == Layouts::Phases || choice == Layouts::PhasesImages) && !PhaseConvolutions::supports(problem_)) ||
+                             (choice == Layouts::PhaseKernel && !PhaseKernel::supports(problem_));
     adopt(computed, math, unsupported ? Layouts::Caller : choice);
     return;
   }
@@ -243,6 +247,7 @@ void DeconvPlan::adopt(const Problem& computed, MathMode math, Layouts choice) {
   gemm_.reset();
   tiled_.reset();
   phases_.reset();
+  kernel_.reset();
   binding_.reset();
   // A way of deconv's own, made for the problem; false (and the caller's layouts) where it cannot be.
   auto make = [&](auto& way, auto... extra) {
@@ -256,6 +261,7 @@ void DeconvPlan::adopt(const Problem& computed, MathMode math, Layouts choice) {
   };
   if (choice == Layouts::Phases && make(phases_)) return;
   if (choice == Layouts::PhasesImages && make(phases_, PhaseConvolutions::Threads::AcrossImages)) return;
+  if (choice == Layouts::PhaseKernel && make(kernel_)) return;
   if (choice == Layouts::TiledMatmul && make(tiled_)) return;
   if (const auto way = gemmWay(choice)) {
     try {
@@ -279,6 +285,7 @@ struct DeconvPlan::Candidate {
   std::unique_ptr<GemmCol2im> gemm;
   std::unique_ptr<TiledMatmul> tiled;
   std::unique_ptr<PhaseConvolutions> phases;
+  std::unique_ptr<PhaseKernel> kernel;
   std::size_t weightsElements = 0;  // in the layout this way reads
   double bestMs = std::numeric_limits<double>::infinity();
   bool dropped = false;
@@ -357,6 +364,16 @@ DeconvPlan::Layouts DeconvPlan::timedChoice(const Problem& computed, MathMode ma
       // not buildable here
     }
   }
+  if (PhaseKernel::supports(problem_) && !longFilter && math == MathMode::Float32) {
+    try {
+      Candidate c(Layouts::PhaseKernel);
+      c.kernel = std::make_unique<PhaseKernel>(problem_, math);
+      c.weightsElements = c.kernel->packedElements();
+      candidates.push_back(std::move(c));
+    } catch (const Error&) {
+      // not buildable here
+    }
+  }
   if (candidates.empty()) return built_.layouts;
 
   // Noise, not zeros: some ways ran 20% faster on zeros than on real data (radford-1 channels
@@ -386,6 +403,8 @@ DeconvPlan::Layouts DeconvPlan::timedChoice(const Problem& computed, MathMode ma
       c.tiled->executePacked(x.data(), w.data(), bias.data(), y.data());
     } else if (c.phases) {
       c.phases->executePacked(x.data(), w.data(), bias.data(), y.data());
+    } else if (c.kernel) {
+      c.kernel->executePacked(x.data(), w.data(), bias.data(), y.data());
     } else {
       Binding binding = makeBinding(*c.primitive);
       run(*c.primitive, binding, x.data(), w.data(), bias.data(), y.data());
@@ -466,6 +485,7 @@ DeconvPlan::Layouts DeconvPlan::timedChoice(const Problem& computed, MathMode ma
   gemm_ = std::move(winner->gemm);
   tiled_ = std::move(winner->tiled);
   phases_ = std::move(winner->phases);
+  kernel_ = std::move(winner->kernel);
   if (winner->primitive) built_ = std::move(*winner->primitive);
   return winner->layouts;
 }
@@ -519,6 +539,7 @@ DeconvPlan::PrimitiveBuild DeconvPlan::build(const Problem& computed, MathMode m
 std::size_t DeconvPlan::packedBytes() const {
   if (gemm_ || tiled_ || direct_) return (problem_.filterElements() + problem_.biasElements()) * sizeof(float);
   if (phases_) return (phases_->packedElements() + problem_.biasElements()) * sizeof(float);
+  if (kernel_) return (kernel_->packedElements() + problem_.biasElements()) * sizeof(float);
   return built_.desc.weights_desc().get_size() + (problem_.hasBias ? problem_.outChannels * sizeof(float) : 0);
 }
 
@@ -526,6 +547,7 @@ const char* DeconvPlan::implementation() const {
   if (direct_) return "deconv:direct (plain loops for a tiny problem)";
   if (tiled_) return TiledMatmul::implementation();
   if (phases_) return phases_->implementation();
+  if (kernel_) return PhaseKernel::implementation();
   return gemm_ ? gemm_->implementation() : built_.desc.impl_info_str();
 }
 
@@ -534,6 +556,7 @@ void DeconvPlan::execute(const float* x, const float* w, const float* bias, floa
   if (gemm_) return gemm_->execute(x, w, bias, y);
   if (tiled_) return tiled_->execute(x, w, bias, y);
   if (phases_) return phases_->execute(x, w, bias, y);
+  if (kernel_) return kernel_->execute(x, w, bias, y);
   applyThreadCount();
   const float* weights = w;
   if (built_.reorderWeights) {
@@ -560,6 +583,9 @@ std::shared_ptr<const PackedWeights> DeconvPlan::pack(const float* w, const floa
   } else if (phases_) {
     packed->weights.resize(phases_->packedElements());
     phases_->pack(w, packed->weights.data());
+  } else if (kernel_) {
+    packed->weights.resize(kernel_->packedElements());
+    kernel_->pack(w, packed->weights.data());
   } else if (built_.reorderWeights) {
     packed->weights.resize(built_.desc.weights_desc().get_size() / sizeof(float));
     applyThreadCount();
@@ -581,6 +607,7 @@ void DeconvPlan::execute(const float* x, const PackedWeights& packed, float* y) 
   if (gemm_) return gemm_->executePacked(x, packed.weights.data(), bias, y);
   if (tiled_) return tiled_->executePacked(x, packed.weights.data(), bias, y);
   if (phases_) return phases_->executePacked(x, packed.weights.data(), bias, y);
+  if (kernel_) return kernel_->executePacked(x, packed.weights.data(), bias, y);
   applyThreadCount();
   run(x, packed.weights.data(), bias, y);
 }

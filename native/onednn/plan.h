@@ -22,6 +22,7 @@ namespace deconv::onednn {
 
 class GemmCol2im;
 class PhaseConvolutions;
+class PhaseKernel;
 class TiledMatmul;
 
 // How arithmetic is done inside the primitive; inputs and outputs are float32 either way.
@@ -60,8 +61,10 @@ class DeconvPlan {
   // Gemm…: not the deconvolution primitive at all but GemmCol2im (gemm_col2im.h), its matrix
   // product weights first or (channels last) input first, its threads within each product or
   // across images. TiledMatmul: one matmul writing y in place, where the kernel is the stride
-  // (tiled_matmul.h). Phases: a forward convolution per output phase (phase_convolutions.h).
-  enum class Layouts { Caller, OtherPlain, Preferred, Gemm, GemmInputFirst, GemmImages, GemmInputFirstImages, TiledMatmul, Phases, PhasesImages };
+  // (tiled_matmul.h). Phases: a forward convolution per output phase (phase_convolutions.h), its
+  // threads within each or across images. PhaseKernel: deconv's own AVX2 kernel per output phase,
+  // writing y in place (phase_kernel.h).
+  enum class Layouts { Caller, OtherPlain, Preferred, Gemm, GemmInputFirst, GemmImages, GemmInputFirstImages, TiledMatmul, Phases, PhasesImages, PhaseKernel };
 
   // The deconvolution primitive for the inner box in one choice of layouts, with the reorders
   // that choice needs. A plan keeps one; choosing a way builds several side by side.
@@ -103,6 +106,7 @@ class DeconvPlan {
   std::unique_ptr<GemmCol2im> gemm_;  // set when the plan computes with GemmCol2im
   std::unique_ptr<TiledMatmul> tiled_;  // set when the plan computes with TiledMatmul
   std::unique_ptr<PhaseConvolutions> phases_;  // set when the plan computes with PhaseConvolutions
+  std::unique_ptr<PhaseKernel> kernel_;        // set when the plan computes with PhaseKernel
   PrimitiveBuild built_;              // the primitive otherwise (the last one built)
   // Output positions that no input reaches and that oneDNN will not produce itself (before the
   // full output when padsBegin < 0; after it when padsEnd < 0 and the primitive refuses that) get

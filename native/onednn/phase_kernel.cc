@@ -1,0 +1,264 @@
+#include "phase_kernel.h"
+
+// The kernel is x86-64 AVX2 code, compiled with GCC's or Clang's target attribute; elsewhere the
+// way is simply not offered.
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define DECONV_PHASE_KERNEL 1
+#include <immintrin.h>
+#else
+#define DECONV_PHASE_KERNEL 0
+#endif
+
+#include <algorithm>
+#include <cstring>
+
+#include "../core/activation.h"
+#include "../core/axes3.h"
+#include "../core/error.h"
+#include "context.h"
+
+namespace deconv::onednn {
+
+namespace {
+
+// Taps of one phase up to which the way is offered: the pointer tables live on the stack (the
+// iSTFT's 1024-tap filter is left to the GEMM).
+constexpr int64_t kMaxTaps = 64;
+// Output pixels per work item (a multiple of the kernel's 6): enough to pay for the item's set-up,
+// few enough for the threads to share out a small layer's.
+constexpr int64_t kStretch = 48;
+
+int64_t floorDiv(int64_t a, int64_t b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }
+
+bool cpuHasKernel() {
+#if DECONV_PHASE_KERNEL
+  static const bool has = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  return has;
+#else
+  return false;
+#endif
+}
+
+#if DECONV_PHASE_KERNEL
+
+// R output pixels × 8·V output channels: starts from from[r] (16 floats per pixel: the bias, or
+// the sums so far), adds for each of `taps` taps the pixels' C input values (pixels[t·R + r])
+// times the tap's packed weights (weights[t], C rows of 16), and stores the first `valid`
+// channels of each pixel at out[r].
+template <int R, int V>
+__attribute__((target("avx2,fma"))) void accumulate(const float* const* pixels, const float* const* weights, int64_t taps, int64_t C,
+                                                    const float* const* from, float* const* out, int64_t valid) {
+  __m256 acc[R][V];
+#pragma GCC unroll 6
+  for (int r = 0; r < R; ++r) {
+#pragma GCC unroll 2
+    for (int v = 0; v < V; ++v) acc[r][v] = _mm256_loadu_ps(from[r] + 8 * v);
+  }
+  for (int64_t t = 0; t < taps; ++t) {
+    const float* p[R];
+#pragma GCC unroll 6
+    for (int r = 0; r < R; ++r) p[r] = pixels[t * R + r];
+    const float* w = weights[t];
+#pragma GCC unroll 4
+    for (int64_t c = 0; c < C; ++c, w += PhaseKernel::kChannels) {
+      const __m256 w0 = _mm256_loadu_ps(w);
+      const __m256 w1 = V > 1 ? _mm256_loadu_ps(w + 8) : w0;
+#pragma GCC unroll 6
+      for (int r = 0; r < R; ++r) {
+        const __m256 b = _mm256_broadcast_ss(p[r] + c);
+        acc[r][0] = _mm256_fmadd_ps(b, w0, acc[r][0]);
+        if (V > 1) acc[r][V - 1] = _mm256_fmadd_ps(b, w1, acc[r][V - 1]);
+      }
+    }
+  }
+  if (valid == 8 * V) {
+#pragma GCC unroll 6
+    for (int r = 0; r < R; ++r) {
+#pragma GCC unroll 2
+      for (int v = 0; v < V; ++v) _mm256_storeu_ps(out[r] + 8 * v, acc[r][v]);
+    }
+    return;
+  }
+  // (Every loop over the accumulators unrolled: one indexed at run time would keep them all in
+  // memory rather than in registers.)
+#pragma GCC unroll 6
+  for (int r = 0; r < R; ++r) {
+    alignas(32) float lanes[8 * V];
+#pragma GCC unroll 2
+    for (int v = 0; v < V; ++v) _mm256_store_ps(lanes + 8 * v, acc[r][v]);
+    std::memcpy(out[r], lanes, static_cast<std::size_t>(valid) * sizeof(float));
+  }
+}
+
+using Kernel = void (*)(const float* const*, const float* const*, int64_t, int64_t, const float* const*, float* const*, int64_t);
+
+// By pixel count (1 to 6), for 16 and for 8 output channels.
+constexpr Kernel kKernels16[] = {accumulate<1, 2>, accumulate<2, 2>, accumulate<3, 2>, accumulate<4, 2>, accumulate<5, 2>, accumulate<6, 2>};
+constexpr Kernel kKernels8[] = {accumulate<1, 1>, accumulate<2, 1>, accumulate<3, 1>, accumulate<4, 1>, accumulate<5, 1>, accumulate<6, 1>};
+#endif
+
+}  // namespace
+
+bool PhaseKernel::supports(const Problem& p) {
+  return p.layout == Layout::ChannelsLast && p.groups == 1 && cpuHasKernel();
+}
+
+PhaseKernel::PhaseKernel(const Problem& problem, MathMode math) : problem_(problem) {
+  if (!supports(problem)) throw Error(ErrorKind::Error, "PhaseKernel: not channels last with one group, or no AVX2 and FMA");
+  if (math != MathMode::Float32) throw Error(ErrorKind::Error, "PhaseKernel: float32 math only");
+  const Problem& p = problem_;
+  const Axes3 a(p);
+  for (int axis = 0; axis < 3; ++axis) s_[axis] = a.s[axis];
+  blocks_ = (p.outChannels + kChannels - 1) / kChannels;
+  const int64_t count = s_[0] * s_[1] * s_[2];
+  phases_.resize(static_cast<std::size_t>(count));
+  for (int64_t index = 0; index < count; ++index) {
+    Phase& phase = phases_[static_cast<std::size_t>(index)];
+    int64_t rest = index;
+    for (int axis = 2; axis >= 0; --axis) {
+      phase.axes[axis].phase = rest % s_[axis];
+      rest /= s_[axis];
+    }
+    phase.taps = 1;
+    for (int axis = 0; axis < 3; ++axis) {
+      PhaseAxis& ax = phase.axes[axis];
+      const int64_t s = a.s[axis], d = a.d[axis];
+      ax.size = ax.phase < a.out[axis] ? (a.out[axis] - ax.phase + s - 1) / s : 0;
+      for (int64_t k = 0; k < a.k[axis]; ++k) {
+        const int64_t shift = ax.phase + a.pb[axis] - k * d;
+        if (((shift % s) + s) % s != 0) continue;
+        ax.taps.push_back(k);
+        ax.offsets.push_back(floorDiv(shift, s));
+      }
+      phase.taps *= static_cast<int64_t>(ax.taps.size());
+    }
+    if (phase.taps > kMaxTaps) throw Error(ErrorKind::Error, "PhaseKernel: a phase has too many taps");
+    phase.packedAt = packedElements_;
+    packedElements_ += static_cast<std::size_t>(blocks_ * phase.taps * p.inChannels * kChannels);
+  }
+  zeros_.assign(static_cast<std::size_t>(p.inChannels), 0.f);
+  for (const Phase& phase : phases_) {
+    const int64_t pixels = p.batch * phase.axes[0].size * phase.axes[1].size * phase.axes[2].size;
+    firstItem_.push_back(firstItem_.back() + (pixels + kStretch - 1) / kStretch);
+  }
+}
+
+void PhaseKernel::pack(const float* w, float* out) const {
+  const Problem& p = problem_;
+  const Axes3 a(p);
+  const int64_t C = p.inChannels, M = p.outChannels, taps = a.k[0] * a.k[1] * a.k[2];
+  const bool tfFilter = p.filterLayout == FilterLayout::SpatialOutIn;
+  for (const Phase& phase : phases_) {
+    float* to = out + phase.packedAt;
+    for (int64_t block = 0; block < blocks_; ++block)
+      for (int64_t kd : phase.axes[0].taps)
+        for (int64_t kh : phase.axes[1].taps)
+          for (int64_t kw : phase.axes[2].taps) {
+            const int64_t tap = (kd * a.k[1] + kh) * a.k[2] + kw;
+            for (int64_t c = 0; c < C; ++c)
+              for (int64_t j = 0; j < kChannels; ++j) {
+                const int64_t m = block * kChannels + j;
+                *to++ = m >= M ? 0.f : w[tfFilter ? (tap * M + m) * C + c : (c * M + m) * taps + tap];
+              }
+          }
+  }
+}
+
+void PhaseKernel::execute(const float* x, const float* w, const float* bias, float* y) const {
+  auto* packed = static_cast<float*>(threadScratch(1, packedElements_ * sizeof(float)));
+  pack(w, packed);
+  run(x, packed, bias, y);
+}
+
+void PhaseKernel::executePacked(const float* x, const float* packed, const float* bias, float* y) const { run(x, packed, bias, y); }
+
+// Work items are (phase, stretch of kStretch of the phase's output pixels, numbered across rows
+// and images), taken in turn by the threads (phases differ in taps, so in work). Tiles of 6
+// pixels run on across row ends, so that short rows (dcgan's 8 pixels per phase row) still fill
+// the kernel, and each tile goes through every block of output channels while its inputs are in
+// the L1 cache. A pixel's position is counted on from the previous one's (no divisions: at 6
+// pixels and 4 taps per tile, working it out afresh cost half as much as a block's arithmetic).
+void PhaseKernel::run(const float* x, const float* packed, const float* bias, float* y) const {
+#if !DECONV_PHASE_KERNEL
+  (void)x, (void)packed, (void)bias, (void)y;
+  throw Error(ErrorKind::Error, "PhaseKernel: not built for this CPU");
+#else
+  applyThreadCount();
+  const Problem& p = problem_;
+  const Axes3 a(p);
+  const int64_t C = p.inChannels, M = p.outChannels;
+  const int64_t items = firstItem_.back();
+  const float* zeros = zeros_.data();
+#pragma omp parallel for schedule(dynamic, 1)
+  for (int64_t item = 0; item < items; ++item) {
+    const std::size_t index = static_cast<std::size_t>(std::upper_bound(firstItem_.begin(), firstItem_.end(), item) - firstItem_.begin() - 1);
+    const Phase& ph = phases_[index];
+    const PhaseAxis* axes = ph.axes;
+    const int64_t pixelCount = p.batch * axes[0].size * axes[1].size * axes[2].size;
+    const int64_t begin = (item - firstItem_[index]) * kStretch, end = std::min(pixelCount, begin + kStretch);
+
+    // The phase's taps, (d, h, w) row-major as pack() lays out their weights: each one's input
+    // offset per axis, and its distance in x from the input at offset 0.
+    const int64_t taps = ph.taps;
+    int64_t offset[kMaxTaps][3], distance[kMaxTaps];
+    {
+      int64_t t = 0;
+      for (int64_t od : axes[0].offsets)
+        for (int64_t oh : axes[1].offsets)
+          for (int64_t ow : axes[2].offsets) {
+            offset[t][0] = od, offset[t][1] = oh, offset[t][2] = ow;
+            distance[t] = ((od * a.in[1] + oh) * a.in[2] + ow) * C;
+            ++t;
+          }
+    }
+    // The first pixel's (image, j per axis); later ones count on.
+    int64_t j[3], n;
+    {
+      int64_t rest = begin;
+      for (int axis = 2; axis >= 0; --axis) {
+        j[axis] = rest % axes[axis].size;
+        rest /= axes[axis].size;
+      }
+      n = rest;
+    }
+    const float* pixels[kMaxTaps * kPixels];
+    const float* weights[kMaxTaps];
+    float* target[kPixels];  // each pixel's place in y
+    float* out[kPixels];
+    alignas(32) float bias16[kChannels] = {};
+    const float* const biasRows[kPixels] = {bias16, bias16, bias16, bias16, bias16, bias16};
+    for (int64_t tile = begin; tile < end; tile += kPixels) {
+      const int count = static_cast<int>(std::min<int64_t>(kPixels, end - tile));
+      for (int r = 0; r < count; ++r) {
+        const int64_t od = axes[0].phase + s_[0] * j[0], oh = axes[1].phase + s_[1] * j[1], ow = axes[2].phase + s_[2] * j[2];
+        target[r] = y + (((n * a.out[0] + od) * a.out[1] + oh) * a.out[2] + ow) * M;
+        const int64_t origin = (((n * a.in[0] + j[0]) * a.in[1] + j[1]) * a.in[2] + j[2]) * C;
+        for (int64_t t = 0; t < taps; ++t) {
+          const int64_t id = j[0] + offset[t][0], ih = j[1] + offset[t][1], iw = j[2] + offset[t][2];
+          const bool inside = id >= 0 && id < a.in[0] && ih >= 0 && ih < a.in[1] && iw >= 0 && iw < a.in[2];
+          pixels[t * count + r] = inside ? x + (origin + distance[t]) : zeros;
+        }
+        for (int axis = 2; axis >= 0; --axis) {  // the next pixel
+          if (++j[axis] < axes[axis].size) break;
+          j[axis] = 0;
+          if (axis == 0) ++n;
+        }
+      }
+      for (int64_t block = 0; block < blocks_; ++block) {
+        const int64_t m0 = block * kChannels, valid = std::min(kChannels, M - m0);
+        if (bias != nullptr) std::copy(bias + m0, bias + m0 + valid, bias16);
+        const float* blockWeights = packed + ph.packedAt + block * taps * C * kChannels;
+        for (int64_t t = 0; t < taps; ++t) weights[t] = blockWeights + t * C * kChannels;
+        for (int r = 0; r < count; ++r) out[r] = target[r] + m0;
+        (valid > 8 ? kKernels16 : kKernels8)[count - 1](pixels, weights, taps, C, biasRows, out, valid);
+        if (p.activation != Activation::None) {
+          for (int r = 0; r < count; ++r)
+            for (int64_t m = 0; m < valid; ++m) out[r][m] = activate(p, out[r][m]);
+        }
+      }
+    }
+  }
+#endif
+}
+
+}  // namespace deconv::onednn
