@@ -3,12 +3,15 @@
  * per output phase, channels last, writing y in place. Forced with DECONV_ONEDNN_VARIANT=phase-kernel,
  * against the reference backend: ranks 1–3, strides 1–4, kernels 1–5, dilations 1–3, SAME, VALID
  * and explicit padding, phases that no tap reaches, output channels across several blocks of 16
- * with a partial last one (1–40), bias and every activation, calls and plans.
+ * with a partial last one (1–40), bias and every activation, calls and plans; channels first
+ * (ONNX, x and y reordered around the kernel): asymmetric and negative padding (output_padding),
+ * dilations with strides.
  * Tolerance as in native.test.ts: |a − r| ≤ 1e-4 · (|r| + max(1, max|r|)).
  * Skipped, with the reason printed, where the oneDNN backend is not built or this CPU lacks AVX2.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { convTranspose, convTransposePlan } from '../src/index.js';
 import { nativeAddon } from '../src/backends/native.js';
 import { nativeBackendsUnderTest } from './helpers/backends.js';
 import { ACTIVATIONS, tfOpsByRank, withOnednnVariant, worstAgainstPeak } from './helpers/compare.js';
@@ -82,5 +85,57 @@ describe.runIf(hasKernel)('oneDNN phase-kernel way', () => {
       );
     });
     expect(used).toBeGreaterThan(100);
+  });
+
+  it('channels first (ONNX): asymmetric pads, output_padding, dilations with strides', () => {
+    let used = 0;
+    withOnednnVariant('phase-kernel', () => {
+      fc.assert(
+        fc.property(
+          fc.record({
+            rank: fc.constantFrom(1, 2, 3),
+            batch: fc.integer({ min: 1, max: 3 }),
+            C: fc.integer({ min: 1, max: 12 }),
+            M: fc.integer({ min: 1, max: 24 }),
+            axes: fc.array(
+              fc.record({ in: fc.integer({ min: 1, max: 7 }), k: fc.integer({ min: 1, max: 4 }), s: fc.integer({ min: 1, max: 3 }), d: fc.integer({ min: 1, max: 2 }), p0: fc.nat(3), p1: fc.nat(3), op: fc.nat(2) }),
+              { minLength: 3, maxLength: 3 },
+            ),
+            bias: fc.boolean(),
+            activation: fc.constantFrom(...ACTIVATIONS),
+            seed: fc.nat(),
+          }),
+          (c) => {
+            const axes = c.axes.slice(0, c.rank);
+            const eff = axes.map((a) => (a.k - 1) * a.d + 1);
+            const pads = axes.map((a, i) => [Math.min(a.p0, eff[i]! - 1), Math.min(a.p1, eff[i]! - 1)] as const);
+            const outputPadding = axes.map((a) => a.op % Math.max(a.s, a.d));
+            if (axes.some((a, i) => (a.in - 1) * a.s + eff[i]! + outputPadding[i]! - pads[i]![0] - pads[i]![1] < 1)) return;
+            const xShape = [c.batch, c.C, ...axes.map((a) => a.in)];
+            const wShape = [c.C, c.M, ...axes.map((a) => a.k)];
+            const X = { shape: xShape, data: randomData(xShape.reduce((a, b) => a * b, 1), c.seed) };
+            const W = { shape: wShape, data: randomData(wShape.reduce((a, b) => a * b, 1), c.seed + 1) };
+            const B = c.bias ? { shape: [c.M], data: randomData(c.M, c.seed + 2) } : null;
+            const attrs = {
+              strides: axes.map((a) => a.s),
+              dilations: axes.map((a) => a.d),
+              pads: [...pads.map((q) => q[0]), ...pads.map((q) => q[1])],
+              outputPadding,
+              activation: c.activation,
+              alpha: 0.4,
+            };
+            const ref = convTranspose(X, W, B, { ...attrs, backend: 'ts' });
+            const plan = convTransposePlan(xShape, W, B, { ...attrs, backend: 'onednn' });
+            expect(addon().onednnDescribePlan!(plan.problem, 'float32')).toBe(IMPLEMENTATION);
+            used++;
+            expect(worstAgainstPeak(plan.run(X).data, ref.data, 1e-4)).toBeLessThanOrEqual(1);
+            plan.dispose();
+            expect(worstAgainstPeak(convTranspose(X, W, B, { ...attrs, backend: 'onednn' }).data, ref.data, 1e-4)).toBeLessThanOrEqual(1);
+          },
+        ),
+        { numRuns: 150 },
+      );
+    });
+    expect(used).toBeGreaterThan(75);
   });
 });

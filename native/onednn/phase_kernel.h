@@ -1,5 +1,6 @@
-// PhaseKernel: a strided transposed convolution, channels last, computed by deconv's own AVX2
-// kernel straight into y: the phase decomposition of PhaseConvolutions without its copy.
+// PhaseKernel: a strided transposed convolution computed by deconv's own AVX2 kernel straight
+// into y: the phase decomposition of PhaseConvolutions without its copy. The kernel works channels
+// last; channels first, x and y are reordered on the way in and out (by oneDNN).
 //
 // Along an axis with stride s, the outputs o = p + s·j of phase p are reached only by the taps k
 // with (p + pb − k·d) divisible by s, from input i = j + (p + pb − k·d) / s. So output pixel
@@ -17,6 +18,8 @@
 // Needs AVX2 and FMA (checked at run time; the addon itself is built for plain x86-64).
 #pragma once
 
+#include <dnnl.hpp>
+
 #include <cstddef>
 #include <cstdint>
 #include <vector>
@@ -32,7 +35,7 @@ class PhaseKernel {
   static constexpr int64_t kChannels = 16;
   static constexpr int kPixels = 6;
 
-  // Whether the problem has this way's shape (channels last, one group) and the CPU the kernel.
+  // Whether the problem has this way's shape (one group) and the CPU the kernel.
   static bool supports(const Problem& problem);
 
   // Throws deconv::Error for bf16 math (the kernel is float32 only).
@@ -68,7 +71,10 @@ class PhaseKernel {
   int64_t blocks_ = 1;            // blocks of 16 output channels
   std::vector<Phase> phases_;
   std::vector<int64_t> firstItem_{0};  // each phase's first work item in run(), then the total
-  std::vector<float> zeros_;      // C zeros: the input where a tap falls outside x along W
+  std::vector<float> zeros_;      // C zeros: the input where a tap falls outside x
+  dnnl::memory::desc userSrc_, src_;  // channels first: the caller's x, and x channels last
+  dnnl::memory::desc dst_, userDst_;  // channels first: y channels last, and the caller's y
+  dnnl::reorder srcReorder_, dstReorder_;
   std::size_t packedElements_ = 0;
 };
 
