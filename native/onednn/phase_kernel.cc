@@ -153,7 +153,7 @@ PhaseKernel::PhaseKernel(const Problem& problem, MathMode math) : problem_(probl
   }
   for (const Phase& phase : phases_) {
     const int64_t pixels = p.batch * phase.axes[0].size * phase.axes[1].size * phase.axes[2].size;
-    firstItem_.push_back(firstItem_.back() + (pixels + kStretch - 1) / kStretch);
+    stretches_ = std::max(stretches_, (pixels + kStretch - 1) / kStretch);
   }
 }
 
@@ -186,8 +186,11 @@ void PhaseKernel::execute(const float* x, const float* w, const float* bias, flo
 
 void PhaseKernel::executePacked(const float* x, const float* packed, const float* bias, float* y) const { run(x, packed, bias, y); }
 
-// Work items are (phase, stretch of kStretch of the phase's output pixels, numbered across rows
-// and images), taken in turn by the threads (phases differ in taps, so in work). Tiles of 6
+// Work items are (stretch of kStretch of a phase's output pixels, numbered across rows and images;
+// phase), phase fastest: the phases' k-th stretches cover about the same region of x and y, so
+// that the threads go through the layer once, region by region, rather than once per phase (at
+// batch 4, style-up-64's 8 MiB of x read 4 times over cost a quarter of the time). Threads take
+// items in turn (phases differ in taps, so in work). Tiles of 6
 // pixels run on across row ends, so that short rows (dcgan's 8 pixels per phase row) still fill
 // the kernel, and each tile goes through every block of output channels while its inputs are in
 // the L1 cache. A pixel's position is counted on from the previous one's (no divisions: at 6
@@ -201,7 +204,8 @@ void PhaseKernel::run(const float* x, const float* packed, const float* bias, fl
   const Problem& p = problem_;
   const Axes3 a(p);
   const int64_t C = p.inChannels, M = p.outChannels;
-  const int64_t items = firstItem_.back();
+  const int64_t phaseCount = static_cast<int64_t>(phases_.size());
+  const int64_t items = stretches_ * phaseCount;
   // Channels first, x is reordered channels last on the way in, and y computed channels last into
   // scratch, then reordered into place (a transposing reorder by oneDNN runs at memory speed,
   // where scattering each pixel's values to their channel planes took a third of the time).
@@ -219,11 +223,11 @@ void PhaseKernel::run(const float* x, const float* packed, const float* bias, fl
   const float* zeros = zeros_.data();
 #pragma omp parallel for schedule(dynamic, 1)
   for (int64_t item = 0; item < items; ++item) {
-    const std::size_t index = static_cast<std::size_t>(std::upper_bound(firstItem_.begin(), firstItem_.end(), item) - firstItem_.begin() - 1);
-    const Phase& ph = phases_[index];
+    const Phase& ph = phases_[static_cast<std::size_t>(item % phaseCount)];
     const PhaseAxis* axes = ph.axes;
     const int64_t pixelCount = p.batch * axes[0].size * axes[1].size * axes[2].size;
-    const int64_t begin = (item - firstItem_[index]) * kStretch, end = std::min(pixelCount, begin + kStretch);
+    const int64_t begin = item / phaseCount * kStretch, end = std::min(pixelCount, begin + kStretch);
+    if (begin >= end) continue;  // a phase with fewer outputs than the largest
 
     // The phase's taps, (d, h, w) row-major as pack() lays out their weights: each one's input
     // offset per axis, and its distance in x from the input at offset 0.

@@ -70,7 +70,7 @@ class PhaseKernel {
   int64_t s_[3] = {1, 1, 1};
   int64_t blocks_ = 1;            // blocks of 16 output channels
   std::vector<Phase> phases_;
-  std::vector<int64_t> firstItem_{0};  // each phase's first work item in run(), then the total
+  int64_t stretches_ = 0;         // work items per phase in run() (the most any phase has)
   std::vector<float> zeros_;      // C zeros: the input where a tap falls outside x
   dnnl::memory::desc userSrc_, src_;  // channels first: the caller's x, and x channels last
   dnnl::memory::desc dst_, userDst_;  // channels first: y channels last, and the caller's y
