@@ -43,10 +43,11 @@ bool cpuHasKernel() {
 
 #if DECONV_PHASE_KERNEL
 
-// R output pixels × 8·V output channels: starts from from[r] (16 floats per pixel: the bias, or
-// the sums so far), adds for each of `taps` taps the pixels' C input values (pixels[t·R + r])
-// times the tap's packed weights (weights[t], C rows of 16), and stores the first `valid`
-// channels of each pixel at out[r].
+// R output pixels × 8·V output channels: starts from from[r] (each pixel's 16 bias values), adds
+// for each of `taps` taps the pixels' C input values (pixels[t·R + r]) times the tap's packed
+// weights (weights[t], C rows of 16), and stores the first `valid` channels of each pixel at
+// out[r]. The accumulators stay in registers (12 of the 16 for 6 × 16): every loop over them is
+// unrolled, since one indexed at run time would keep them all in memory.
 template <int R, int V>
 __attribute__((target("avx2,fma"))) void accumulate(const float* const* pixels, const float* const* weights, int64_t taps, int64_t C,
                                                     const float* const* from, float* const* out, int64_t valid) {
@@ -81,8 +82,6 @@ __attribute__((target("avx2,fma"))) void accumulate(const float* const* pixels, 
     }
     return;
   }
-  // (Every loop over the accumulators unrolled: one indexed at run time would keep them all in
-  // memory rather than in registers.)
 #pragma GCC unroll 6
   for (int r = 0; r < R; ++r) {
     alignas(32) float lanes[8 * V];
