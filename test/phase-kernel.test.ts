@@ -5,7 +5,8 @@
  * and explicit padding, phases that no tap reaches, output channels across several blocks of 16
  * with a partial last one (1–40), bias and every activation, calls and plans; channels first
  * (ONNX, x and y reordered around the kernel): asymmetric and negative padding (output_padding),
- * dilations with strides.
+ * dilations with strides; and the blocked order, where a phase's weights are large (hundreds of
+ * input channels), its sums kept in y between chunks of input channels.
  * Tolerance as in native.test.ts: |a − r| ≤ 1e-4 · (|r| + max(1, max|r|)).
  * Skipped, with the reason printed, where the oneDNN backend is not built or this CPU lacks AVX2.
  */
@@ -137,5 +138,37 @@ describe.runIf(hasKernel)('oneDNN phase-kernel way', () => {
       );
     });
     expect(used).toBeGreaterThan(75);
+  });
+
+  it('blocked order (large weights): chunks of input channels summed in y, both layouts, partial channel blocks, bias, activations', () => {
+    withOnednnVariant('phase-kernel', () => {
+      // Each with a phase of 4 or more taps of 520 or more input channels: over 128 KiB of weights
+      // per block of 16 output channels, the threshold of the blocked order.
+      const cases = [
+        { C: 600, M: 20, k: 3, s: 2, n: 2, size: 5, activation: 'relu' as const },
+        { C: 520, M: 40, k: 5, s: 2, n: 2, size: 4, activation: 'tanh' as const },
+        { C: 560, M: 5, k: 4, s: 3, n: 1, size: 6, activation: 'none' as const },
+      ];
+      for (const [i, c] of cases.entries()) {
+        // Channels last (TF), SAME.
+        const X = { shape: [c.n, c.size, c.size, c.C], data: randomData(c.n * c.size * c.size * c.C, 10 + i) };
+        const F = { shape: [c.k, c.k, c.M, c.C], data: randomData(c.k * c.k * c.M * c.C, 20 + i) };
+        const bias = { shape: [c.M], data: randomData(c.M, 30 + i) };
+        const outputShape = [c.n, c.size * c.s, c.size * c.s, c.M];
+        const options = { bias, activation: c.activation };
+        const [call, makePlan] = tfOpsByRank[2];
+        const ref = call(X, F, outputShape, c.s, 'SAME', { ...options, backend: 'ts' });
+        const plan = makePlan(X.shape, F, outputShape, c.s, 'SAME', { ...options, backend: 'onednn' });
+        expect(addon().onednnDescribePlan!(plan.problem, 'float32')).toBe(IMPLEMENTATION);
+        expect(worstAgainstPeak(plan.run(X).data, ref.data, 1e-4)).toBeLessThanOrEqual(1);
+        plan.dispose();
+        // Channels first (ONNX), asymmetric pads with output_padding.
+        const Xc = { shape: [c.n, c.C, c.size, c.size], data: randomData(c.n * c.size * c.size * c.C, 40 + i) };
+        const W = { shape: [c.C, c.M, c.k, c.k], data: randomData(c.k * c.k * c.M * c.C, 50 + i) };
+        const attrs = { strides: [c.s, c.s], pads: [1, 0, 0, 1], outputPadding: [1, 0], activation: c.activation };
+        const refc = convTranspose(Xc, W, bias, { ...attrs, backend: 'ts' });
+        expect(worstAgainstPeak(convTranspose(Xc, W, bias, { ...attrs, backend: 'onednn' }).data, refc.data, 1e-4)).toBeLessThanOrEqual(1);
+      }
+    });
   });
 });

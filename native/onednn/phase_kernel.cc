@@ -29,6 +29,10 @@ constexpr int64_t kMaxTaps = 64;
 // Output pixels per work item (a multiple of the kernel's 6): enough to pay for the item's set-up,
 // few enough for the threads to share out a small layer's.
 constexpr int64_t kStretch = 48;
+// Weights of a phase's block of 16 output channels above which run() goes blocked, and the
+// weights of a chunk of input channels in that order (see run()).
+constexpr int64_t kStreamingWeightBytes = 128 << 10;
+constexpr int64_t kChunkWeightBytes = 48 << 10;
 
 int64_t floorDiv(int64_t a, int64_t b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }
 
@@ -136,6 +140,11 @@ PhaseKernel::PhaseKernel(const Problem& problem, MathMode math) : problem_(probl
     packedElements_ += static_cast<std::size_t>(blocks_ * phase.taps * p.inChannels * kChannels);
   }
   zeros_.assign(static_cast<std::size_t>(p.inChannels), 0.f);
+  // Blocked order where a phase's weights per block of output channels outgrow a share of L2.
+  int64_t mostTaps = 0;
+  for (const Phase& phase : phases_) mostTaps = std::max(mostTaps, phase.taps);
+  if (mostTaps * p.inChannels * kChannels * static_cast<int64_t>(sizeof(float)) > kStreamingWeightBytes)
+    chunk_ = kChunkWeightBytes / (kChannels * static_cast<int64_t>(sizeof(float)));  // taps × channels per chunk
   if (p.layout == Layout::ChannelsFirst) {
     const dnnl::memory::dims dims = concat({p.batch, p.inChannels}, spatial(p.inSpatial, p.rank));
     userSrc_ = dnnl::memory::desc(dims, dnnl::memory::data_type::f32, activationTag(p.rank, Layout::ChannelsFirst));
@@ -185,15 +194,16 @@ void PhaseKernel::execute(const float* x, const float* w, const float* bias, flo
 
 void PhaseKernel::executePacked(const float* x, const float* packed, const float* bias, float* y) const { run(x, packed, bias, y); }
 
-// Work items are (stretch of kStretch of a phase's output pixels, numbered across rows and images;
-// phase), phase fastest: the phases' k-th stretches cover about the same region of x and y, so
-// that the threads go through the layer once, region by region, rather than once per phase (at
-// batch 4, style-up-64's 8 MiB of x read 4 times over cost a quarter of the time). Threads take
-// items in turn (phases differ in taps, so in work). Tiles of 6
-// pixels run on across row ends, so that short rows (dcgan's 8 pixels per phase row) still fill
-// the kernel, and each tile goes through every block of output channels while its inputs are in
-// the L1 cache. A pixel's position is counted on from the previous one's (no divisions: at 6
-// pixels and 4 taps per tile, working it out afresh cost half as much as a block's arithmetic).
+// Two orders of work, by the weights' size. Streaming (a phase's weights per block of 16 output
+// channels fit in L2 with room to spare): work items are (stretch of kStretch of a phase's output
+// pixels, numbered across rows and images; phase), phase fastest, so that the phases' k-th
+// stretches, which cover about the same region of x and y, run one after the other and the
+// threads go through the layer once, region by region (at batch 4, style-up-64's 8 MiB of x read
+// once per phase cost a quarter of the time); each tile of 6 pixels goes through every block of
+// output channels while its inputs are in the L1 cache. Blocked (large weights: radford-1's
+// 9 taps of 1024 channels are 576 KiB per block): work items are (phase, block), each going through
+// the input channels in chunks whose weights stay in L2 while every pixel of the phase uses them,
+// the sums so far kept in y. Threads take items in turn (phases differ in taps, so in work).
 void PhaseKernel::run(const float* x, const float* packed, const float* bias, float* y) const {
 #if !DECONV_PHASE_KERNEL
   (void)x, (void)packed, (void)bias, (void)y;
@@ -201,10 +211,7 @@ void PhaseKernel::run(const float* x, const float* packed, const float* bias, fl
 #else
   applyThreadCount();
   const Problem& p = problem_;
-  const Axes3 a(p);
-  const int64_t C = p.inChannels, M = p.outChannels;
   const int64_t phaseCount = static_cast<int64_t>(phases_.size());
-  const int64_t items = stretches_ * phaseCount;
   // Channels first, x is reordered channels last on the way in, and y computed channels last into
   // scratch, then reordered into place (a transposing reorder by oneDNN runs at memory speed,
   // where scattering each pixel's values to their channel planes took a third of the time).
@@ -218,75 +225,28 @@ void PhaseKernel::run(const float* x, const float* packed, const float* bias, fl
     x = static_cast<const float*>(reordered);
     y = static_cast<float*>(threadScratch(4, dst_.get_size()));
   }
-  const int64_t plane = a.out[0] * a.out[1] * a.out[2];
-  const float* zeros = zeros_.data();
+  const Buffers buffers{x, packed, bias, y};
+  if (chunk_ == 0) {
+    const int64_t items = stretches_ * phaseCount;
 #pragma omp parallel for schedule(dynamic, 1)
-  for (int64_t item = 0; item < items; ++item) {
-    const Phase& ph = phases_[static_cast<std::size_t>(item % phaseCount)];
-    const PhaseAxis* axes = ph.axes;
-    const int64_t pixelCount = p.batch * axes[0].size * axes[1].size * axes[2].size;
-    const int64_t begin = item / phaseCount * kStretch, end = std::min(pixelCount, begin + kStretch);
-    if (begin >= end) continue;  // a phase with fewer outputs than the largest
-
-    // The phase's taps, (d, h, w) row-major as pack() lays out their weights: each one's input
-    // offset per axis, and its distance in x from the input at offset 0.
-    const int64_t taps = ph.taps;
-    int64_t offset[kMaxTaps][3], distance[kMaxTaps];
-    {
-      int64_t t = 0;
-      for (int64_t od : axes[0].offsets)
-        for (int64_t oh : axes[1].offsets)
-          for (int64_t ow : axes[2].offsets) {
-            offset[t][0] = od, offset[t][1] = oh, offset[t][2] = ow;
-            distance[t] = ((od * a.in[1] + oh) * a.in[2] + ow) * C;
-            ++t;
-          }
+    for (int64_t item = 0; item < items; ++item) {
+      const Phase& ph = phases_[static_cast<std::size_t>(item % phaseCount)];
+      const int64_t pixelCount = p.batch * ph.axes[0].size * ph.axes[1].size * ph.axes[2].size;
+      const int64_t begin = item / phaseCount * kStretch, end = std::min(pixelCount, begin + kStretch);
+      if (begin >= end) continue;  // a phase with fewer outputs than the largest
+      compute(ph, begin, end, 0, blocks_, 0, p.inChannels, buffers);
     }
-    // The first pixel's (image, j per axis); later ones count on.
-    int64_t j[3], n;
-    {
-      int64_t rest = begin;
-      for (int axis = 2; axis >= 0; --axis) {
-        j[axis] = rest % axes[axis].size;
-        rest /= axes[axis].size;
-      }
-      n = rest;
-    }
-    const float* pixels[kMaxTaps * kPixels];
-    const float* weights[kMaxTaps];
-    int64_t target[kPixels];  // each pixel's place in y (channels last)
-    float* out[kPixels];
-    alignas(32) float bias16[kChannels] = {};
-    const float* const biasRows[kPixels] = {bias16, bias16, bias16, bias16, bias16, bias16};
-    for (int64_t tile = begin; tile < end; tile += kPixels) {
-      const int count = static_cast<int>(std::min<int64_t>(kPixels, end - tile));
-      for (int r = 0; r < count; ++r) {
-        const int64_t od = axes[0].phase + s_[0] * j[0], oh = axes[1].phase + s_[1] * j[1], ow = axes[2].phase + s_[2] * j[2];
-        target[r] = (n * plane + (od * a.out[1] + oh) * a.out[2] + ow) * M;
-        const int64_t origin = (((n * a.in[0] + j[0]) * a.in[1] + j[1]) * a.in[2] + j[2]) * C;
-        for (int64_t t = 0; t < taps; ++t) {
-          const int64_t id = j[0] + offset[t][0], ih = j[1] + offset[t][1], iw = j[2] + offset[t][2];
-          const bool inside = id >= 0 && id < a.in[0] && ih >= 0 && ih < a.in[1] && iw >= 0 && iw < a.in[2];
-          pixels[t * count + r] = inside ? x + (origin + distance[t]) : zeros;
-        }
-        for (int axis = 2; axis >= 0; --axis) {  // the next pixel
-          if (++j[axis] < axes[axis].size) break;
-          j[axis] = 0;
-          if (axis == 0) ++n;
-        }
-      }
-      for (int64_t block = 0; block < blocks_; ++block) {
-        const int64_t m0 = block * kChannels, valid = std::min(kChannels, M - m0);
-        if (bias != nullptr) std::copy(bias + m0, bias + m0 + valid, bias16);
-        const float* blockWeights = packed + ph.packedAt + block * taps * C * kChannels;
-        for (int64_t t = 0; t < taps; ++t) weights[t] = blockWeights + t * C * kChannels;
-        for (int r = 0; r < count; ++r) out[r] = y + target[r] + m0;
-        (valid > 8 ? kKernels16 : kKernels8)[count - 1](pixels, weights, taps, C, biasRows, out, valid);
-        if (p.activation != Activation::None) {
-          for (int r = 0; r < count; ++r)
-            for (int64_t m = 0; m < valid; ++m) out[r][m] = activate(p, out[r][m]);
-        }
-      }
+  } else {
+    const int64_t items = phaseCount * blocks_;
+#pragma omp parallel for schedule(dynamic, 1)
+    for (int64_t item = 0; item < items; ++item) {
+      const Phase& ph = phases_[static_cast<std::size_t>(item / blocks_)];
+      const int64_t block = item % blocks_;
+      const int64_t pixelCount = p.batch * ph.axes[0].size * ph.axes[1].size * ph.axes[2].size;
+      if (pixelCount == 0) continue;
+      const int64_t depth = ph.taps == 0 ? p.inChannels : std::max<int64_t>(8, chunk_ / ph.taps);
+      for (int64_t c0 = 0; c0 < p.inChannels; c0 += depth)
+        compute(ph, 0, pixelCount, block, block + 1, c0, std::min(depth, p.inChannels - c0), buffers);
     }
   }
   if (channelsFirst) {
@@ -296,5 +256,100 @@ void PhaseKernel::run(const float* x, const float* packed, const float* bias, fl
   }
 #endif
 }
+
+#if DECONV_PHASE_KERNEL
+// Output pixels [begin, end) of the phase (numbered across rows and images), channel blocks
+// [blockBegin, blockEnd), input channels [c0, c0 + depth): the first chunk starts from the bias,
+// later ones from the sums in y; the last applies the activation. A pixel's position is counted
+// on from the previous one's (no divisions: at 6 pixels and 4 taps per tile, working it out
+// afresh cost half as much as a block's arithmetic).
+void PhaseKernel::compute(const Phase& ph, int64_t begin, int64_t end, int64_t blockBegin, int64_t blockEnd, int64_t c0, int64_t depth,
+                          const Buffers& buffers) const {
+  const Problem& p = problem_;
+  const Axes3 a(p);
+  const int64_t C = p.inChannels, M = p.outChannels;
+  const int64_t plane = a.out[0] * a.out[1] * a.out[2];
+  const float* x = buffers.x;
+  float* y = buffers.y;
+  const float* zeros = zeros_.data();
+  const bool first = c0 == 0, last = c0 + depth >= C;
+  const PhaseAxis* axes = ph.axes;
+
+  // The phase's taps, (d, h, w) row-major as pack() lays out their weights: each one's input
+  // offset per axis, and its distance in x from the input at offset 0.
+  const int64_t taps = ph.taps;
+  int64_t offset[kMaxTaps][3], distance[kMaxTaps];
+  {
+    int64_t t = 0;
+    for (int64_t od : axes[0].offsets)
+      for (int64_t oh : axes[1].offsets)
+        for (int64_t ow : axes[2].offsets) {
+          offset[t][0] = od, offset[t][1] = oh, offset[t][2] = ow;
+          distance[t] = ((od * a.in[1] + oh) * a.in[2] + ow) * C + c0;
+          ++t;
+        }
+  }
+  // The first pixel's (image, j per axis); later ones count on.
+  int64_t j[3], n;
+  {
+    int64_t rest = begin;
+    for (int axis = 2; axis >= 0; --axis) {
+      j[axis] = rest % axes[axis].size;
+      rest /= axes[axis].size;
+    }
+    n = rest;
+  }
+  const float* pixels[kMaxTaps * kPixels];
+  const float* weights[kMaxTaps];
+  int64_t target[kPixels];  // each pixel's place in y (channels last)
+  float* out[kPixels];
+  const float* from[kPixels];
+  alignas(32) float bias16[kChannels] = {};
+  alignas(32) float partial[kPixels][kChannels];  // a partial block's sums so far, padded to 16
+  const float* zerosC = zeros + c0;
+  for (int64_t tile = begin; tile < end; tile += kPixels) {
+    const int count = static_cast<int>(std::min<int64_t>(kPixels, end - tile));
+    for (int r = 0; r < count; ++r) {
+      const int64_t od = axes[0].phase + s_[0] * j[0], oh = axes[1].phase + s_[1] * j[1], ow = axes[2].phase + s_[2] * j[2];
+      target[r] = (n * plane + (od * a.out[1] + oh) * a.out[2] + ow) * M;
+      const int64_t origin = (((n * a.in[0] + j[0]) * a.in[1] + j[1]) * a.in[2] + j[2]) * C;
+      for (int64_t t = 0; t < taps; ++t) {
+        const int64_t id = j[0] + offset[t][0], ih = j[1] + offset[t][1], iw = j[2] + offset[t][2];
+        const bool inside = id >= 0 && id < a.in[0] && ih >= 0 && ih < a.in[1] && iw >= 0 && iw < a.in[2];
+        pixels[t * count + r] = inside ? x + (origin + distance[t]) : zerosC;
+      }
+      for (int axis = 2; axis >= 0; --axis) {  // the next pixel
+        if (++j[axis] < axes[axis].size) break;
+        j[axis] = 0;
+        if (axis == 0) ++n;
+      }
+    }
+    for (int64_t block = blockBegin; block < blockEnd; ++block) {
+      const int64_t m0 = block * kChannels, valid = std::min(kChannels, M - m0);
+      const int64_t lanes = valid > 8 ? 16 : 8;
+      const float* blockWeights = buffers.packed + ph.packedAt + block * taps * C * kChannels + c0 * kChannels;
+      for (int64_t t = 0; t < taps; ++t) weights[t] = blockWeights + t * C * kChannels;
+      if (first && buffers.bias != nullptr) std::copy(buffers.bias + m0, buffers.bias + m0 + valid, bias16);
+      for (int r = 0; r < count; ++r) {
+        out[r] = y + target[r] + m0;
+        if (first) {
+          from[r] = bias16;
+        } else if (valid == lanes) {
+          from[r] = out[r];
+        } else {  // the kernel loads whole vectors: not past the block's end in y
+          std::fill(partial[r], partial[r] + kChannels, 0.f);
+          std::copy(out[r], out[r] + valid, partial[r]);
+          from[r] = partial[r];
+        }
+      }
+      (valid > 8 ? kKernels16 : kKernels8)[count - 1](pixels, weights, taps, depth, from, out, valid);
+      if (last && p.activation != Activation::None) {
+        for (int r = 0; r < count; ++r)
+          for (int64_t m = 0; m < valid; ++m) out[r][m] = activate(p, out[r][m]);
+      }
+    }
+  }
+}
+#endif
 
 }  // namespace deconv::onednn

@@ -65,12 +65,21 @@ class PhaseKernel {
   };
 
   void run(const float* x, const float* packed, const float* bias, float* y) const;
+  struct Buffers {
+    const float* x;       // channels last
+    const float* packed;  // pack()'s weights
+    const float* bias;    // or null
+    float* y;             // channels last
+  };
+  void compute(const Phase& phase, int64_t begin, int64_t end, int64_t blockBegin, int64_t blockEnd, int64_t c0, int64_t depth,
+               const Buffers& buffers) const;
 
   Problem problem_;
   int64_t s_[3] = {1, 1, 1};
   int64_t blocks_ = 1;            // blocks of 16 output channels
   std::vector<Phase> phases_;
-  int64_t stretches_ = 0;         // work items per phase in run() (the most any phase has)
+  int64_t stretches_ = 0;         // streaming order: work items per phase (the most any phase has)
+  int64_t chunk_ = 0;             // blocked order (0: streaming): taps × input channels per chunk
   std::vector<float> zeros_;      // C zeros: the input where a tap falls outside x
   dnnl::memory::desc userSrc_, src_;  // channels first: the caller's x, and x channels last
   dnnl::memory::desc dst_, userDst_;  // channels first: y channels last, and the caller's y
