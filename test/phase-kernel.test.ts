@@ -142,12 +142,12 @@ describe.runIf(hasKernel)('oneDNN phase-kernel way', () => {
 
   it('blocked order (large weights): chunks of input channels summed in y, both layouts, partial channel blocks, bias, activations', () => {
     withOnednnVariant('phase-kernel', () => {
-      // Each with a phase of 4 or more taps of 520 or more input channels: over 128 KiB of weights
-      // per block of 16 output channels, the threshold of the blocked order.
+      // Each with a phase whose taps × input channels × 16 outputs pass 384 KiB, the threshold of
+      // the blocked order.
       const cases = [
-        { C: 600, M: 20, k: 3, s: 2, n: 2, size: 5, activation: 'relu' as const },
-        { C: 520, M: 40, k: 5, s: 2, n: 2, size: 4, activation: 'tanh' as const },
-        { C: 560, M: 5, k: 4, s: 3, n: 1, size: 6, activation: 'none' as const },
+        { C: 1600, M: 20, k: 3, s: 2, n: 2, size: 3, activation: 'relu' as const },
+        { C: 700, M: 40, k: 5, s: 2, n: 2, size: 3, activation: 'tanh' as const },
+        { C: 1560, M: 5, k: 4, s: 3, n: 1, size: 3, activation: 'none' as const },
       ];
       for (const [i, c] of cases.entries()) {
         // Channels last (TF), SAME.

@@ -29,9 +29,11 @@ constexpr int64_t kMaxTaps = 64;
 // Output pixels per work item (a multiple of the kernel's 6): enough to pay for the item's set-up,
 // few enough for the threads to share out a small layer's.
 constexpr int64_t kStretch = 48;
-// Weights of a phase's block of 16 output channels above which run() goes blocked, and the
+// Weights of a phase's block of 16 output channels above which run() goes blocked (the streaming
+// order reads them from L2 for every tile: 3/4 of this CPU's 512 KiB; below it, the blocked order's
+// passes over y cost more than they save, radford-3 at 147 KiB: 63 ms against 40), and the
 // weights of a chunk of input channels in that order (see run()).
-constexpr int64_t kStreamingWeightBytes = 128 << 10;
+constexpr int64_t kStreamingWeightBytes = 384 << 10;
 constexpr int64_t kChunkWeightBytes = 48 << 10;
 
 int64_t floorDiv(int64_t a, int64_t b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }
@@ -200,8 +202,8 @@ void PhaseKernel::executePacked(const float* x, const float* packed, const float
 // stretches, which cover about the same region of x and y, run one after the other and the
 // threads go through the layer once, region by region (at batch 4, style-up-64's 8 MiB of x read
 // once per phase cost a quarter of the time); each tile of 6 pixels goes through every block of
-// output channels while its inputs are in the L1 cache. Blocked (large weights: radford-1's
-// 9 taps of 1024 channels are 576 KiB per block): work items are (phase, block), each going through
+// output channels while its inputs are in the L1 cache. Blocked (weights that L2 cannot hold:
+// radford-1's 9 taps of 1024 channels are 576 KiB per block): work items are (phase, block), each going through
 // the input channels in chunks whose weights stay in L2 while every pixel of the phase uses them,
 // the sums so far kept in y. Threads take items in turn (phases differ in taps, so in work).
 void PhaseKernel::run(const float* x, const float* packed, const float* bias, float* y) const {
