@@ -20,66 +20,24 @@ import {
 } from '../src/index.js';
 import { nativeAddon } from '../src/backends/native.js';
 import { nativeBackendsUnderTest } from './helpers/backends.js';
-import { ACTIVATIONS, tfOpsByRank, withOnednnVariant, worstAgainstPeak } from './helpers/compare.js';
+import { tfOpsByRank, withOnednnVariant, worstAgainstPeak } from './helpers/compare.js';
 import { randomData } from './helpers/naive.js';
+import { stridedOnnxArbitrary, stridedOnnxCase } from './helpers/strided-onnx.js';
 
 const natives = nativeBackendsUnderTest();
 if (natives.length === 0) console.warn('[deconv tests] native.test.ts: no native backend is available, its tests are skipped');
 
 
-const problem = fc.record({
-  rank: fc.constantFrom(1, 2, 3),
-  batch: fc.integer({ min: 1, max: 3 }),
-  groups: fc.integer({ min: 1, max: 3 }),
-  cg: fc.integer({ min: 1, max: 4 }),
-  mg: fc.integer({ min: 1, max: 5 }),
-  axes: fc.array(
-    fc.record({
-      in: fc.integer({ min: 1, max: 6 }),
-      k: fc.integer({ min: 1, max: 4 }),
-      s: fc.integer({ min: 1, max: 3 }),
-      d: fc.integer({ min: 1, max: 2 }),
-      p0: fc.nat(3),
-      p1: fc.nat(3),
-      op: fc.nat(2),
-    }),
-    { minLength: 3, maxLength: 3 },
-  ),
-  bias: fc.boolean(),
-  activation: fc.constantFrom(...ACTIVATIONS),
-  alpha: fc.constantFrom(0.1, 0.5, 1.3),
-  seed: fc.nat(),
-});
+const problem = stridedOnnxArbitrary({ groups: 3, inPerGroup: 4, outPerGroup: 5, kernel: 4, strides: [1, 3] });
 
 describe.each(natives)('%s backend', (backend) => {
   it('matches the reference on random ONNX problems with every feature', () => {
     fc.assert(
       fc.property(problem, (c) => {
-        const axes = c.axes.slice(0, c.rank);
-        const C = c.groups * c.cg;
-        const M = c.groups * c.mg;
-        const eff = axes.map((a) => (a.k - 1) * a.d + 1);
-        const pads = axes.map((a, i) => Math.min(a.p0, eff[i]! - 1));
-        const padsEnd = axes.map((a, i) => Math.min(a.p1, eff[i]! - 1));
-        const outputPadding = axes.map((a) => a.op % Math.max(a.s, a.d));
-        const full = axes.map((a, i) => (a.in - 1) * a.s + eff[i]! + outputPadding[i]! - pads[i]! - padsEnd[i]!);
-        if (full.some((f) => f < 1)) return;
-        const xShape = [c.batch, C, ...axes.map((a) => a.in)];
-        const wShape = [C, c.mg, ...axes.map((a) => a.k)];
-        const X = { shape: xShape, data: randomData(xShape.reduce((a, b) => a * b, 1), c.seed) };
-        const W = { shape: wShape, data: randomData(wShape.reduce((a, b) => a * b, 1), c.seed + 1) };
-        const B = c.bias ? { shape: [M], data: randomData(M, c.seed + 2) } : null;
-        const attrs = {
-          strides: axes.map((a) => a.s),
-          dilations: axes.map((a) => a.d),
-          pads: [...pads, ...padsEnd],
-          outputPadding,
-          group: c.groups,
-          activation: c.activation,
-          alpha: c.alpha,
-        };
-        const ref = convTranspose(X, W, B, { ...attrs, backend: 'ts' });
-        const got = convTranspose(X, W, B, { ...attrs, backend });
+        const k = stridedOnnxCase(c);
+        if (k === undefined) return;
+        const ref = convTranspose(k.X, k.W, k.B, { ...k.attrs, backend: 'ts' });
+        const got = convTranspose(k.X, k.W, k.B, { ...k.attrs, backend });
         expect(got.shape).toEqual(ref.shape);
         expect(worstAgainstPeak(got.data, ref.data, 1e-4)).toBeLessThanOrEqual(1);
       }),

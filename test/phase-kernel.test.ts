@@ -12,11 +12,13 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { convTranspose, convTransposePlan } from '../src/index.js';
+import { convTranspose } from '../src/index.js';
 import { nativeAddon } from '../src/backends/native.js';
 import { nativeBackendsUnderTest } from './helpers/backends.js';
-import { ACTIVATIONS, tfOpsByRank, withOnednnVariant, worstAgainstPeak } from './helpers/compare.js';
+import { tfOpsByRank, withOnednnVariant, worstAgainstPeak } from './helpers/compare.js';
 import { randomData } from './helpers/naive.js';
+import { checkStridedOnnx, stridedOnnxArbitrary } from './helpers/strided-onnx.js';
+import { checkStridedTf, stridedTfArbitrary } from './helpers/strided-tf.js';
 
 const hasOnednn = nativeBackendsUnderTest().includes('onednn');
 const isa = hasOnednn ? nativeAddon().addon!.onednnInfo!().isa : '';
@@ -31,57 +33,13 @@ describe.runIf(hasKernel)('oneDNN phase-kernel way', () => {
     let used = 0;
     withOnednnVariant('phase-kernel', () => {
       fc.assert(
-        fc.property(
-          fc.record({
-            rank: fc.constantFrom(1, 2, 2, 3),
-            batch: fc.integer({ min: 1, max: 3 }),
-            C: fc.integer({ min: 1, max: 20 }),
-            M: fc.integer({ min: 1, max: 40 }),
-            sizes: fc.array(fc.integer({ min: 1, max: 9 }), { minLength: 3, maxLength: 3 }),
-            kernel: fc.array(fc.integer({ min: 1, max: 5 }), { minLength: 3, maxLength: 3 }),
-            strides: fc.array(fc.integer({ min: 1, max: 4 }), { minLength: 3, maxLength: 3 }),
-            dilation: fc.integer({ min: 1, max: 3 }),
-            padding: fc.constantFrom('SAME', 'VALID', 'explicit'),
-            pads: fc.array(fc.nat(3), { minLength: 4, maxLength: 4 }),
-            bias: fc.boolean(),
-            activation: fc.constantFrom(...ACTIVATIONS),
-            seed: fc.nat(),
-          }),
-          (c) => {
-            const sizes = c.sizes.slice(0, c.rank);
-            const kernel = c.kernel.slice(0, c.rank);
-            const strides = c.strides.slice(0, c.rank);
-            // TF: dilations above 1 only with unit strides.
-            const dilations = strides.every((s) => s === 1) ? kernel.map(() => c.dilation) : kernel.map(() => 1);
-            const eff = kernel.map((k, i) => (k - 1) * dilations[i]! + 1);
-            // Explicit padding (rank 2 only in TF's API), each side below the dilated kernel.
-            const explicit = c.padding === 'explicit' && c.rank === 2;
-            const padsOf = (i: number) => [Math.min(c.pads[2 * i]!, eff[i]! - 1), Math.min(c.pads[2 * i + 1]!, eff[i]! - 1)] as const;
-            const padding = explicit ? [[0, 0], padsOf(0), padsOf(1), [0, 0]] : c.padding === 'SAME' ? 'SAME' : 'VALID';
-            const out = sizes.map((n, i) => {
-              if (explicit) return (n - 1) * strides[i]! + eff[i]! - padsOf(i)[0] - padsOf(i)[1];
-              return padding === 'SAME' ? n * strides[i]! : (n - 1) * strides[i]! + eff[i]!;
-            });
-            if (out.some((o) => o < 1)) return;
-            const xShape = [c.batch, ...sizes, c.C];
-            const X = { shape: xShape, data: randomData(xShape.reduce((a, b) => a * b, 1), c.seed) };
-            const F = { shape: [...kernel, c.M, c.C], data: randomData(kernel.reduce((a, b) => a * b, c.M * c.C), c.seed + 1) };
-            const outputShape = [c.batch, ...out, c.M];
-            const options = { dilations, activation: c.activation, alpha: 0.2, ...(c.bias ? { bias: { shape: [c.M], data: randomData(c.M, c.seed + 2) } } : {}) };
-            const [call, makePlan] = tfOpsByRank[c.rank as 1 | 2 | 3];
-            const spelled = padding as 'SAME';
-            const ref = call(X, F, outputShape, strides, spelled, { ...options, backend: 'ts' });
-            const plan = makePlan(X.shape, F, outputShape, strides, spelled, { ...options, backend: 'onednn' });
-            // A phase has at most the kernel's taps: up to 64 the way always applies.
-            if (kernel.reduce((a, b) => a * b, 1) <= 64) {
-              expect(addon().onednnDescribePlan!(plan.problem, 'float32')).toBe(IMPLEMENTATION);
-              used++;
-            }
-            expect(worstAgainstPeak(plan.run(X).data, ref.data, 1e-4)).toBeLessThanOrEqual(1);
-            plan.dispose();
-            expect(worstAgainstPeak(call(X, F, outputShape, strides, spelled, { ...options, backend: 'onednn' }).data, ref.data, 1e-4)).toBeLessThanOrEqual(1);
-          },
-        ),
+        fc.property(stridedTfArbitrary({ inChannels: 20, outChannels: 40, kernel: 5, explicit: true }), (c) => {
+          const got = checkStridedTf(c, (problem) => addon().onednnDescribePlan!(problem, 'float32'));
+          // A phase has at most the kernel's taps: up to 64 the way always applies.
+          if (got === undefined || c.kernel.slice(0, c.rank).reduce((a, b) => a * b, 1) > 64) return;
+          expect(got).toBe(IMPLEMENTATION);
+          used++;
+        }),
         { numRuns: 200 },
       );
     });
@@ -92,48 +50,12 @@ describe.runIf(hasKernel)('oneDNN phase-kernel way', () => {
     let used = 0;
     withOnednnVariant('phase-kernel', () => {
       fc.assert(
-        fc.property(
-          fc.record({
-            rank: fc.constantFrom(1, 2, 3),
-            batch: fc.integer({ min: 1, max: 3 }),
-            C: fc.integer({ min: 1, max: 12 }),
-            M: fc.integer({ min: 1, max: 24 }),
-            axes: fc.array(
-              fc.record({ in: fc.integer({ min: 1, max: 7 }), k: fc.integer({ min: 1, max: 4 }), s: fc.integer({ min: 1, max: 3 }), d: fc.integer({ min: 1, max: 2 }), p0: fc.nat(3), p1: fc.nat(3), op: fc.nat(2) }),
-              { minLength: 3, maxLength: 3 },
-            ),
-            bias: fc.boolean(),
-            activation: fc.constantFrom(...ACTIVATIONS),
-            seed: fc.nat(),
-          }),
-          (c) => {
-            const axes = c.axes.slice(0, c.rank);
-            const eff = axes.map((a) => (a.k - 1) * a.d + 1);
-            const pads = axes.map((a, i) => [Math.min(a.p0, eff[i]! - 1), Math.min(a.p1, eff[i]! - 1)] as const);
-            const outputPadding = axes.map((a) => a.op % Math.max(a.s, a.d));
-            if (axes.some((a, i) => (a.in - 1) * a.s + eff[i]! + outputPadding[i]! - pads[i]![0] - pads[i]![1] < 1)) return;
-            const xShape = [c.batch, c.C, ...axes.map((a) => a.in)];
-            const wShape = [c.C, c.M, ...axes.map((a) => a.k)];
-            const X = { shape: xShape, data: randomData(xShape.reduce((a, b) => a * b, 1), c.seed) };
-            const W = { shape: wShape, data: randomData(wShape.reduce((a, b) => a * b, 1), c.seed + 1) };
-            const B = c.bias ? { shape: [c.M], data: randomData(c.M, c.seed + 2) } : null;
-            const attrs = {
-              strides: axes.map((a) => a.s),
-              dilations: axes.map((a) => a.d),
-              pads: [...pads.map((q) => q[0]), ...pads.map((q) => q[1])],
-              outputPadding,
-              activation: c.activation,
-              alpha: 0.4,
-            };
-            const ref = convTranspose(X, W, B, { ...attrs, backend: 'ts' });
-            const plan = convTransposePlan(xShape, W, B, { ...attrs, backend: 'onednn' });
-            expect(addon().onednnDescribePlan!(plan.problem, 'float32')).toBe(IMPLEMENTATION);
-            used++;
-            expect(worstAgainstPeak(plan.run(X).data, ref.data, 1e-4)).toBeLessThanOrEqual(1);
-            plan.dispose();
-            expect(worstAgainstPeak(convTranspose(X, W, B, { ...attrs, backend: 'onednn' }).data, ref.data, 1e-4)).toBeLessThanOrEqual(1);
-          },
-        ),
+        fc.property(stridedOnnxArbitrary({ groups: 1, inPerGroup: 12, outPerGroup: 24, kernel: 4, strides: [1, 3] }), (c) => {
+          const got = checkStridedOnnx(c, (problem) => addon().onednnDescribePlan!(problem, 'float32'));
+          if (got === undefined) return;
+          expect(got).toBe(IMPLEMENTATION);
+          used++;
+        }),
         { numRuns: 150 },
       );
     });
