@@ -11,6 +11,7 @@
 #include "../core/activation.h"
 #include "../core/axes3.h"
 #include "../core/error.h"
+#include "../core/phases.h"
 #include "context.h"
 
 namespace deconv::onednn {
@@ -60,13 +61,7 @@ GemmCol2im::GemmCol2im(const Problem& problem, MathMode math, Order order, Threa
   {
     const Axes3 a(p);
     widthTaps_.resize(static_cast<std::size_t>(a.s[2]));
-    for (int64_t pw = 0; pw < a.s[2]; ++pw)
-      for (int64_t kw = 0; kw < a.k[2]; ++kw) {
-        const int64_t shift = pw + a.pb[2] - kw * a.d[2];
-        if (((shift % a.s[2]) + a.s[2]) % a.s[2] != 0) continue;
-        const int64_t offset = shift >= 0 ? shift / a.s[2] : -((-shift + a.s[2] - 1) / a.s[2]);
-        widthTaps_[static_cast<std::size_t>(pw)].push_back(WidthTap{kw, offset});
-      }
+    for (int64_t pw = 0; pw < a.s[2]; ++pw) widthTaps_[static_cast<std::size_t>(pw)] = phaseTaps(pw, a.s[2], a.k[2], a.d[2], a.pb[2]);
   }
 
   // Across images, each product runs on one thread: made for one (ThreadCountScope says why).
@@ -262,7 +257,7 @@ void GemmCol2im::col2im(const float* cols, const float* bias, float* y, int64_t 
       m = rest % M;
       n = rest / M;
     }
-    const int64_t size = pw < out[2] ? (out[2] - pw + phases - 1) / phases : 0;  // outputs of the phase in the row
+    const int64_t size = phaseSize(pw, phases, out[2]);  // outputs of the phase in the row
     const int64_t jBegin = block * kBlock, jEnd = std::min(size, jBegin + kBlock);
     if (jBegin >= jEnd) continue;
     const int64_t od = row / out[1], oh = row % out[1];
@@ -270,8 +265,8 @@ void GemmCol2im::col2im(const float* cols, const float* bias, float* y, int64_t 
     std::fill(sums, sums + (jEnd - jBegin), bias ? bias[m] : 0.f);
     const float* image = cols + n * M * K * P;
     axes.forEachReachingRow(od, oh, [&](int64_t kd, int64_t kh, int64_t id, int64_t ih) {
-      for (const WidthTap& tap : widthTaps[pw]) {
-        const int64_t t = (kd * k[1] + kh) * k[2] + tap.kw;
+      for (const PhaseTap& tap : widthTaps[pw]) {
+        const int64_t t = (kd * k[1] + kh) * k[2] + tap.k;
         const float* plane = image + (tapMajor ? t * M + m : m * K + t) * P + (id * in[1] + ih) * in[2];
         // Input j + offset must lie in [0, IW).
         const int64_t lo = std::max(jBegin, -tap.offset), hi = std::min(jEnd, in[2] - tap.offset);

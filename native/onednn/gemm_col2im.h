@@ -30,6 +30,7 @@
 #include <cstddef>
 #include <vector>
 
+#include "../core/phases.h"
 #include "../core/problem.h"
 #include "plan.h"
 
@@ -90,12 +91,7 @@ class GemmCol2im {
   bool acrossImages_ = false; // Threads::AcrossImages: one image per product, a thread each
   int64_t tail_ = 0;          // images in the last, shorter chunk (0: none)
   bool tiles_ = false;        // input first, and the kernel tiles the output exactly (see above)
-  // Per W phase pw (outputs pw + s·j), the taps kw that reach it and the input offset: output j
-  // reads input j + offset (col2im).
-  struct WidthTap {
-    int64_t kw, offset;
-  };
-  std::vector<std::vector<WidthTap>> widthTaps_;
+  std::vector<std::vector<PhaseTap>> widthTaps_;  // per W phase pw, the taps that reach it (col2im)
   Product user_;              // Wᵀ straight from the caller's filter layout
   Product packed_;            // Wᵀ contiguous (as pack() writes it)
 };

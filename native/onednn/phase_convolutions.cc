@@ -12,6 +12,7 @@
 #include "../core/activation.h"
 #include "../core/axes3.h"
 #include "../core/error.h"
+#include "../core/phases.h"
 #include "context.h"
 #include "descriptors.h"
 #include "post_ops.h"
@@ -23,8 +24,6 @@ namespace {
 using dims = dnnl::memory::dims;
 using tag = dnnl::memory::format_tag;
 using dt = dnnl::memory::data_type;
-
-int64_t floorDiv(int64_t a, int64_t b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }
 
 // The plain weights tag of a rank-r convolution, with or without groups.
 tag plainWeightsTag(int rank, bool grouped) {
@@ -84,18 +83,18 @@ PhaseConvolutions::PhaseConvolutions(const Problem& problem, MathMode math, Thre
     }
     for (int axis = 0; axis < 3; ++axis) {
       const int64_t ph = phase.phase[axis], s = a.s[axis], d = a.d[axis];
-      phase.size[axis] = ph < a.out[axis] ? (a.out[axis] - ph + s - 1) / s : 0;
+      phase.size[axis] = phaseSize(ph, s, a.out[axis]);
       // Taps in convolution order: descending k is ascending input offset.
-      for (int64_t k = a.k[axis] - 1; k >= 0; --k)
-        if (((ph + a.pb[axis] - k * d) % s + s) % s == 0) phase.taps[axis].push_back(k);
+      const std::vector<PhaseTap> taps = phaseTaps(ph, s, a.k[axis], d, a.pb[axis]);
+      for (auto tap = taps.rbegin(); tap != taps.rend(); ++tap) phase.taps[axis].push_back(tap->k);
       if (phase.taps[axis].empty()) phase.empty = true;
       if (axis < first || phase.taps[axis].empty()) continue;
       const int64_t step = d / std::gcd(s, d);  // input offset between consecutive taps
-      const int64_t taps = static_cast<int64_t>(phase.taps[axis].size());
+      const int64_t count = static_cast<int64_t>(phase.taps[axis].size());
       // Output j reads input j − left + t·step. oneDNN takes no negative padding: where the
       // first tap is past the input's start (left < 0), the convolution computes −left more
       // outputs in front, which the interleaving copy skips.
-      int64_t left = -floorDiv(ph + a.pb[axis] - phase.taps[axis].front() * d, s);
+      int64_t left = -taps.back().offset;  // the first tap in convolution order, the largest k
       if (left < 0) {
         phase.skip[axis] = -left;
         left = 0;
@@ -103,12 +102,12 @@ PhaseConvolutions::PhaseConvolutions(const Problem& problem, MathMode math, Thre
       phase.stored[axis] = phase.size[axis] + phase.skip[axis];
       // Likewise at the end: where the outputs stop short of the input's end (negative right
       // padding), the convolution computes the outputs up to it, and the copy ignores them.
-      int64_t right = phase.stored[axis] - a.in[axis] + (taps - 1) * step - left;
+      int64_t right = phase.stored[axis] - a.in[axis] + (count - 1) * step - left;
       if (right < 0) {
         phase.stored[axis] -= right;
         right = 0;
       }
-      kernel.push_back(taps);
+      kernel.push_back(count);
       dilation.push_back(step - 1);
       padL.push_back(left);
       padR.push_back(right);

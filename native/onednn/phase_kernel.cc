@@ -16,6 +16,7 @@
 #include "../core/activation.h"
 #include "../core/axes3.h"
 #include "../core/error.h"
+#include "../core/phases.h"
 #include "context.h"
 #include "descriptors.h"
 
@@ -35,8 +36,6 @@ constexpr int64_t kStretch = 48;
 // weights of a chunk of input channels in that order (see run()).
 constexpr int64_t kStreamingWeightBytes = 384 << 10;
 constexpr int64_t kChunkWeightBytes = 48 << 10;
-
-int64_t floorDiv(int64_t a, int64_t b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }
 
 bool cpuHasKernel() {
 #if DECONV_PHASE_KERNEL
@@ -128,12 +127,10 @@ PhaseKernel::PhaseKernel(const Problem& problem, MathMode math) : problem_(probl
     for (int axis = 0; axis < 3; ++axis) {
       PhaseAxis& ax = phase.axes[axis];
       const int64_t s = a.s[axis], d = a.d[axis];
-      ax.size = ax.phase < a.out[axis] ? (a.out[axis] - ax.phase + s - 1) / s : 0;
-      for (int64_t k = 0; k < a.k[axis]; ++k) {
-        const int64_t shift = ax.phase + a.pb[axis] - k * d;
-        if (((shift % s) + s) % s != 0) continue;
-        ax.taps.push_back(k);
-        ax.offsets.push_back(floorDiv(shift, s));
+      ax.size = phaseSize(ax.phase, s, a.out[axis]);
+      for (const PhaseTap& tap : phaseTaps(ax.phase, s, a.k[axis], d, a.pb[axis])) {
+        ax.taps.push_back(tap.k);
+        ax.offsets.push_back(tap.offset);
       }
       phase.taps *= static_cast<int64_t>(ax.taps.size());
     }
