@@ -193,6 +193,24 @@ describe.each(natives)('%s backend', (backend) => {
 });
 
 describe.runIf(natives.includes('onednn'))('every way the oneDNN backend can compute', () => {
+  it('gemm and gemm-images where the rows of a channels-first x are 4 KiB apart (the product reads a padded copy)', () => {
+    // 32 × 32 pixels: each channel's row of x is 4 KiB, which GemmCol2im pads (gemm_col2im.cc).
+    for (const variant of ['gemm', 'gemm-images']) {
+      withOnednnVariant(variant, () => {
+        const X = { shape: [3, 5, 32, 32], data: randomData(3 * 5 * 32 * 32, 7) };
+        const W = { shape: [5, 3, 5, 5], data: randomData(5 * 3 * 25, 8) };
+        const B = { shape: [3], data: randomData(3, 9) };
+        const attrs = { strides: [2, 2], pads: [1, 2, 2, 1], outputPadding: [1, 0], activation: 'leakyRelu' as const, alpha: 0.3 };
+        const ref = convTranspose(X, W, B, { ...attrs, backend: 'ts' });
+        const plan = convTransposePlan(X.shape, W, B, { ...attrs, backend: 'onednn' });
+        expect(nativeAddon().addon!.onednnDescribePlan!(plan.problem, 'float32')).toMatch(/^deconv:gemm_col2im .*weights first/);
+        expect(worstAgainstPeak(plan.run(X).data, ref.data, 1e-4)).toBeLessThanOrEqual(1);
+        plan.dispose();
+        expect(worstAgainstPeak(convTranspose(X, W, B, { ...attrs, backend: 'onednn' }).data, ref.data, 1e-4)).toBeLessThanOrEqual(1);
+      });
+    }
+  });
+
   // Plans normally time their candidates and keep the fastest, so which one a small test problem
   // gets is up to the machine. DECONV_ONEDNN_VARIANT forces each in turn.
   for (const variant of ['caller', 'other', 'preferred', 'gemm', 'gemm-input-first', 'gemm-images', 'gemm-input-first-images', 'tiled-matmul', 'phases', 'phases-images', 'phase-kernel', 'direct']) {

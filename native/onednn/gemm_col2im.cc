@@ -58,6 +58,11 @@ GemmCol2im::GemmCol2im(const Problem& problem, MathMode math, Order order, Threa
   chunk_ = acrossImages_ ? 1 : std::max<int64_t>(1, std::min<int64_t>(p.batch, kMaxColsElements / std::max<int64_t>(1, rows * pixels_)));
   tail_ = p.batch % chunk_;
   tiles_ = inputFirst_ && tilesExactly(p);
+  // Channels first, rows of x a multiple of 4 KiB apart are read from one cache set, and every
+  // load of them can wait on a store to the same 4 KiB offset (4K aliasing): radford-4 ran 1.6×
+  // slower for some placements of the caller's x. The product then reads a copy of x whose rows
+  // are 64 bytes longer.
+  rowStride_ = !channelsLast_ && !inputFirst_ && pixels_ % 1024 == 0 ? pixels_ + 16 : pixels_;
   {
     const Axes3 a(p);
     widthTaps_.resize(static_cast<std::size_t>(a.s[2]));
@@ -103,7 +108,7 @@ GemmCol2im::Product GemmCol2im::makeProduct(const dnnl::memory::desc& weights, M
       return dnnl::matmul(pd);
     }
     // x[n] as C × P: channels first it is that matrix; channels last it is its transpose in memory.
-    const dims inputStrides = channelsLast_ ? dims{C * pixels_, 1, C} : dims{C * pixels_, pixels_, 1};
+    const dims inputStrides = channelsLast_ ? dims{C * pixels_, 1, C} : dims{C * rowStride_, rowStride_, 1};
     input = dnnl::memory::desc({images, C, pixels_}, dt::f32, inputStrides);
     cols = dnnl::memory::desc({images, rows, pixels_}, dt::f32, dims{rows * pixels_, pixels_, 1});
     dnnl::matmul::primitive_desc pd(cpuEngine(), weights, input, cols, attr);
@@ -171,9 +176,17 @@ void GemmCol2im::run(const Product& product, const float* x, const float* w, con
   float* cols = static_cast<float*>(threadScratch(2, product.cols.get_size()));
   const std::size_t scratchBytes = std::max(product.scratchpad.get_size(), tail_ > 0 ? product.tailScratchpad.get_size() : 0);
   void* scratchpad = threadScratch(0, scratchBytes);
+  float* padded = rowStride_ != pixels_ ? static_cast<float*>(threadScratch(3, chunk_ * C * rowStride_ * sizeof(float))) : nullptr;
   for (int64_t n = 0; n < p.batch; n += chunk_) {
     const int64_t images = std::min(chunk_, p.batch - n);
-    multiply(product, images != chunk_, x + n * C * pixels_, w, cols, threadStream(), scratchpad);
+    const float* input = x + n * C * pixels_;
+    if (padded != nullptr) {
+      const int64_t rows = images * C;
+#pragma omp parallel for schedule(static)
+      for (int64_t row = 0; row < rows; ++row) std::copy(input + row * pixels_, input + (row + 1) * pixels_, padded + row * rowStride_);
+      input = padded;
+    }
+    multiply(product, images != chunk_, input, w, cols, threadStream(), scratchpad);
     gather(cols, bias, y + n * M * outPixels_, images);
   }
 }
@@ -194,17 +207,25 @@ void GemmCol2im::runAcrossImages(const Product& product, const float* x, const f
   dnnl::stream* streams = teamStreams(threads);
   auto roundUp = [](std::size_t bytes) { return (bytes + 63) / 64 * 64; };
   const std::size_t colsBytes = roundUp(product.cols.get_size()), scratchBytes = roundUp(product.scratchpad.get_size());
-  auto* memory = static_cast<unsigned char*>(threadScratch(2, threads * (colsBytes + scratchBytes)));
+  const std::size_t paddedBytes = rowStride_ != pixels_ ? roundUp(C * rowStride_ * sizeof(float)) : 0;  // an image of x, rows padded
+  const std::size_t perThread = colsBytes + scratchBytes + paddedBytes;
+  auto* memory = static_cast<unsigned char*>(threadScratch(2, threads * perThread));
   std::exception_ptr failure;
 #pragma omp parallel num_threads(threads)
   {
     const int t = omp_get_thread_num();
-    auto* cols = reinterpret_cast<float*>(memory + t * (colsBytes + scratchBytes));
-    void* scratchpad = memory + t * (colsBytes + scratchBytes) + colsBytes;
+    auto* cols = reinterpret_cast<float*>(memory + t * perThread);
+    void* scratchpad = memory + t * perThread + colsBytes;
+    auto* padded = paddedBytes > 0 ? reinterpret_cast<float*>(memory + t * perThread + colsBytes + scratchBytes) : nullptr;
 #pragma omp for schedule(static)
     for (int64_t n = 0; n < p.batch; ++n) {
       try {
-        multiply(product, false, x + n * C * pixels_, w, cols, streams[t], scratchpad);
+        const float* input = x + n * C * pixels_;
+        if (padded != nullptr) {
+          for (int64_t c = 0; c < C; ++c) std::copy(input + c * pixels_, input + (c + 1) * pixels_, padded + c * rowStride_);
+          input = padded;
+        }
+        multiply(product, false, input, w, cols, streams[t], scratchpad);
         gather(cols, bias, y + n * M * outPixels_, 1);
       } catch (...) {
         // An exception must not leave an OpenMP region: the first one is rethrown after it.

@@ -83,6 +83,7 @@ class GemmCol2im {
   Problem problem_;
   int64_t taps_ = 1;          // K: kernel positions
   int64_t pixels_ = 1;        // P: input positions per image
+  int64_t rowStride_ = 0;     // channels first: floats between rows of x as the product reads them (P, or P + 16: see the constructor)
   int64_t outPixels_ = 1;
   int64_t chunk_ = 1;         // images per matrix product (bounds the cols buffer)
   bool tapMajor_ = false;     // cols rows ordered (k, m) (TF filters) instead of (m, k) (ONNX)
