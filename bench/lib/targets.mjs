@@ -45,7 +45,7 @@ export function checkTargets(results, summary, extras, peakGflops) {
   const bound = results.filter((r) => r.gflop >= COMPUTE_BOUND.minGflop && flopPerByte(r) >= COMPUTE_BOUND.minFlopPerByte);
   const measured = bound.map((r) => ({ r, best: bestDeconvCpu(r) })).filter((m) => m.best && peakGflops);
   const below = measured.filter((m) => m.best.gflops < PEAK_FRACTION * peakGflops);
-  const pct = (m) => `${m.r.name} ${fmt((100 * m.best.gflops) / peakGflops, 0)}%`;
+  const pct = (m) => `${m.r.name} ${fmt((100 * m.best.gflops) / peakGflops, 1)}%`;
   add(
     `≥ ${100 * PEAK_FRACTION}% of the fp32 peak on the compute-bound layers (≥ ${COMPUTE_BOUND.minGflop} GFLOP and ≥ ${COMPUTE_BOUND.minFlopPerByte} FLOP per byte of x, w and y)`,
     measured.length ? below.length === 0 : undefined,
