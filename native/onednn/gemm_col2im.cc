@@ -181,14 +181,17 @@ void GemmCol2im::run(const Product& product, const float* x, const float* w, con
     const int64_t images = std::min(chunk_, p.batch - n);
     const float* input = x + n * C * pixels_;
     if (padded != nullptr) {
-      const int64_t rows = images * C;
-#pragma omp parallel for schedule(static)
-      for (int64_t row = 0; row < rows; ++row) std::copy(input + row * pixels_, input + (row + 1) * pixels_, padded + row * rowStride_);
+      padRows(input, images * C, padded);
       input = padded;
     }
     multiply(product, images != chunk_, input, w, cols, threadStream(), scratchpad);
     gather(cols, bias, y + n * M * outPixels_, images);
   }
+}
+
+void GemmCol2im::padRows(const float* x, int64_t rows, float* out) const {
+#pragma omp parallel for schedule(static)
+  for (int64_t row = 0; row < rows; ++row) std::copy(x + row * pixels_, x + (row + 1) * pixels_, out + row * rowStride_);
 }
 
 void GemmCol2im::gather(const float* cols, const float* bias, float* y, int64_t images) const {
@@ -222,7 +225,7 @@ void GemmCol2im::runAcrossImages(const Product& product, const float* x, const f
       try {
         const float* input = x + n * C * pixels_;
         if (padded != nullptr) {
-          for (int64_t c = 0; c < C; ++c) std::copy(input + c * pixels_, input + (c + 1) * pixels_, padded + c * rowStride_);
+          padRows(input, C, padded);  // on this thread alone (OpenMP does not nest)
           input = padded;
         }
         multiply(product, false, input, w, cols, streams[t], scratchpad);

@@ -74,6 +74,8 @@ class GemmCol2im {
   // The matrix product of a chunk of images (the tail chunk if `tail`) from x into cols.
   void multiply(const Product& product, bool tail, const float* x, const float* w, float* cols, dnnl::stream& stream,
                 void* scratchpad) const;
+  // `rows` rows of P floats of x into `out`, rowStride_ apart (see rowStride_).
+  void padRows(const float* x, int64_t rows, float* out) const;
   // cols of `images` images into y: col2im, col2imInputFirst or copyTiles.
   void gather(const float* cols, const float* bias, float* y, int64_t images) const;
   void col2im(const float* cols, const float* bias, float* y, int64_t images) const;

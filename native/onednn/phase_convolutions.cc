@@ -61,10 +61,7 @@ PhaseConvolutions::PhaseConvolutions(const Problem& problem, MathMode math, Thre
   // x is reordered into thread scratch first.
   const dims srcDims = concat({p.batch, C}, spatial(p.inSpatial, r));
   src_ = dnnl::memory::desc(srcDims, dt::f32, activationTag(r, Layout::ChannelsLast));
-  if (p.layout == Layout::ChannelsFirst) {
-    userSrc_ = dnnl::memory::desc(srcDims, dt::f32, activationTag(r, Layout::ChannelsFirst));
-    srcReorder_ = dnnl::reorder(dnnl::reorder::primitive_desc(cpuEngine(), userSrc_, cpuEngine(), src_));
-  }
+  if (p.layout == Layout::ChannelsFirst) xToChannelsLast_ = LayoutReorder(p.batch, C, p.inSpatial, r, Layout::ChannelsFirst);
   if (p.hasBias) bias_ = dnnl::memory::desc({M}, dt::f32, tag::a);
   dnnl::primitive_attr attr;
   attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
@@ -233,9 +230,8 @@ void PhaseConvolutions::compute(const float* x, const float* packed, const float
   const dnnl::engine& engine = cpuEngine();
   dnnl::memory src(src_, engine, const_cast<float*>(x));
   if (problem_.layout == Layout::ChannelsFirst) {
+    xToChannelsLast_.execute(stream, x, static_cast<float*>(reorderedX));
     src.set_data_handle(reorderedX);
-    dnnl::memory user(userSrc_, engine, const_cast<float*>(x));
-    srcReorder_.execute(stream, user, src);
   }
   for (const Phase& phase : phases_) {
     if (phase.empty) continue;

@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "../core/problem.h"
+#include "layout_reorder.h"
 #include "plan.h"
 
 namespace deconv::onednn {
@@ -84,8 +85,7 @@ class PhaseConvolutions {
   std::vector<Phase> phases_;
   std::vector<int> phaseAt_;          // by phase number ((pd·sh + ph)·sw + pw): its index in phases_, or -1 (no outputs)
   dnnl::memory::desc src_, bias_;     // the convolutions' x (channels last) and bias
-  dnnl::memory::desc userSrc_;        // channels first: the caller's x, reordered into src_
-  dnnl::reorder srcReorder_;
+  LayoutReorder xToChannelsLast_;     // channels first: the caller's x into src_'s layout
   std::size_t packedElements_ = 0, outputElements_ = 0, gatheredBytes_ = 0, scratchpadBytes_ = 0;
 };
 

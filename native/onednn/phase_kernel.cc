@@ -11,14 +11,12 @@
 
 #include <algorithm>
 #include <cstring>
-#include <string>
 
 #include "../core/activation.h"
 #include "../core/axes3.h"
 #include "../core/error.h"
 #include "../core/phases.h"
 #include "context.h"
-#include "descriptors.h"
 
 namespace deconv::onednn {
 
@@ -145,18 +143,8 @@ PhaseKernel::PhaseKernel(const Problem& problem, MathMode math) : problem_(probl
   if (mostTaps * p.inChannels * kChannels * static_cast<int64_t>(sizeof(float)) > kStreamingWeightBytes)
     chunk_ = kChunkWeightBytes / (kChannels * static_cast<int64_t>(sizeof(float)));  // taps × channels per chunk
   if (p.layout == Layout::ChannelsFirst) {
-    const dnnl::memory::dims dims = concat({p.batch, p.inChannels}, spatial(p.inSpatial, p.rank));
-    userSrc_ = dnnl::memory::desc(dims, dnnl::memory::data_type::f32, activationTag(p.rank, Layout::ChannelsFirst));
-    src_ = dnnl::memory::desc(dims, dnnl::memory::data_type::f32, activationTag(p.rank, Layout::ChannelsLast));
-    const dnnl::memory::dims yDims = concat({p.batch, p.outChannels}, spatial(p.outSpatial, p.rank));
-    userDst_ = dnnl::memory::desc(yDims, dnnl::memory::data_type::f32, activationTag(p.rank, Layout::ChannelsFirst));
-    dst_ = dnnl::memory::desc(yDims, dnnl::memory::data_type::f32, activationTag(p.rank, Layout::ChannelsLast));
-    try {
-      srcReorder_ = dnnl::reorder(dnnl::reorder::primitive_desc(cpuEngine(), userSrc_, cpuEngine(), src_));
-      dstReorder_ = dnnl::reorder(dnnl::reorder::primitive_desc(cpuEngine(), dst_, cpuEngine(), userDst_));
-    } catch (const dnnl::error& e) {
-      throw Error(ErrorKind::Error, std::string("PhaseKernel: oneDNN could not build the reorders of x and y: ") + e.what());
-    }
+    xToChannelsLast_ = LayoutReorder(p.batch, p.inChannels, p.inSpatial, p.rank, Layout::ChannelsFirst);
+    yToChannelsFirst_ = LayoutReorder(p.batch, p.outChannels, p.outSpatial, p.rank, Layout::ChannelsLast);
   }
   for (const Phase& phase : phases_) {
     const int64_t pixels = p.batch * phase.axes[0].size * phase.axes[1].size * phase.axes[2].size;
@@ -217,12 +205,11 @@ void PhaseKernel::run(const float* x, const float* packed, const float* bias, fl
   const bool channelsFirst = p.layout == Layout::ChannelsFirst;
   float* callerY = y;
   if (channelsFirst) {
-    void* reordered = threadScratch(3, src_.get_size());
-    dnnl::memory user(userSrc_, cpuEngine(), const_cast<float*>(x)), lastX(src_, cpuEngine(), reordered);
-    srcReorder_.execute(threadStream(), user, lastX);
+    auto* reordered = static_cast<float*>(threadScratch(3, xToChannelsLast_.bytes()));
+    xToChannelsLast_.execute(threadStream(), x, reordered);
     threadStream().wait();
-    x = static_cast<const float*>(reordered);
-    y = static_cast<float*>(threadScratch(4, dst_.get_size()));
+    x = reordered;
+    y = static_cast<float*>(threadScratch(4, yToChannelsFirst_.bytes()));
   }
   const Buffers buffers{x, packed, bias, y};
   if (chunk_ == 0) {
@@ -249,8 +236,7 @@ void PhaseKernel::run(const float* x, const float* packed, const float* bias, fl
     }
   }
   if (channelsFirst) {
-    dnnl::memory computed(dst_, cpuEngine(), y), caller(userDst_, cpuEngine(), callerY);
-    dstReorder_.execute(threadStream(), computed, caller);
+    yToChannelsFirst_.execute(threadStream(), y, callerY);
     threadStream().wait();
   }
 #endif

@@ -18,13 +18,12 @@
 // Needs AVX2 and FMA (checked at run time; the addon itself is built for plain x86-64).
 #pragma once
 
-#include <dnnl.hpp>
-
 #include <cstddef>
 #include <cstdint>
 #include <vector>
 
 #include "../core/problem.h"
+#include "layout_reorder.h"
 #include "plan.h"
 
 namespace deconv::onednn {
@@ -81,9 +80,7 @@ class PhaseKernel {
   int64_t stretches_ = 0;         // streaming order: work items per phase (the most any phase has)
   int64_t chunk_ = 0;             // blocked order (0: streaming): taps × input channels per chunk
   std::vector<float> zeros_;      // C zeros: the input where a tap falls outside x
-  dnnl::memory::desc userSrc_, src_;  // channels first: the caller's x, and x channels last
-  dnnl::memory::desc dst_, userDst_;  // channels first: y channels last, and the caller's y
-  dnnl::reorder srcReorder_, dstReorder_;
+  LayoutReorder xToChannelsLast_, yToChannelsFirst_;  // channels first: x on the way in, y on the way out
   std::size_t packedElements_ = 0;
 };
 
