@@ -4,11 +4,24 @@
 // taking the test runner down: the last "begin" without its outcome names the case that crashed.
 //
 //   node test/helpers/battery-child.mjs <backend>
+import { writeSync } from 'node:fs';
 import { battery, controls, tracked } from './battery-cases.mjs';
 
 const api = await import(new URL('../../dist/esm/index.js', import.meta.url).href);
 const backend = process.argv[2] ?? 'ts';
-const emit = (record) => process.stdout.write(`${JSON.stringify(record)}\n`);
+// Written synchronously, whole, before the case runs: a stream write can still sit in Node's queue
+// when the case crashes the process (the parent reads the pipe late under load), and the crash
+// would then be blamed on no case (seen once in CI).
+const emit = (record) => {
+  const line = Buffer.from(`${JSON.stringify(record)}\n`);
+  for (let at = 0; at < line.length; ) {
+    try {
+      at += writeSync(1, line, at);
+    } catch (error) {
+      if (error.code !== 'EAGAIN') throw error; // a full non-blocking pipe: try again
+    }
+  }
+};
 
 /** Which tracked tensors changed (the caller's data must survive a refused call). */
 function corrupted() {
