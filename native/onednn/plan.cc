@@ -431,12 +431,24 @@ DeconvPlan::Layouts DeconvPlan::timedChoice(const Problem& computed, MathMode ma
     c.bestMs = std::min(c.bestMs, ms);
     return untimed + ms;
   };
-  // Round 0: the first run of a turn is the way's warm-up (first touches, JIT caches). A way whose
-  // warm-up alone took 10× the fastest timed run so far is dropped at once (some kernels take
-  // seconds on a shape they are not made for, e.g. a 1024-tap 1-D filter); not less, since a
-  // warm-up also pays for first touches of scratch memory the way is the first to need (the
-  // GEMM's 5 MB of cols made its warm-up 39 ms against 4 ms). After it, only clear losers (2×)
-  // go; after round 1, any way 1.5× slower than the fastest.
+  // Every way that is not dropped at once takes turns in rounds whose order alternates (forward,
+  // backward), and is judged on its best of at least two timed runs from two rounds: a slow spell
+  // of the machine (they last a second or more here) that falls on the end of one round falls on
+  // the start of the next, and no way is dropped on one run (dcgan-g4 at batch 64 channels last
+  // kept a GEMM in one benchmark, 1.4× slower than the phase kernel it picks when made alone; the
+  // phase ways come last in the list, where one slow spell could drop them all in round 0).
+  auto inRoundOrder = [&](int round, auto&& each) {
+    if (round % 2 == 0) {
+      for (Candidate& c : candidates) each(c);
+    } else {
+      for (auto it = candidates.rbegin(); it != candidates.rend(); ++it) each(*it);
+    }
+  };
+  // Round 0: a warm-up run (first touches, JIT caches) and a timed one. A way whose warm-up alone
+  // took 10× the fastest timed run so far is dropped at once (some kernels take seconds on a
+  // shape they are not made for, e.g. a 1024-tap 1-D filter); not less, since a warm-up also pays
+  // for first touches of scratch memory the way is the first to need (the GEMM's 5 MB of cols
+  // made its warm-up 39 ms against 4 ms).
   for (Candidate& c : candidates) {
     const double warmMs = timeOnce(c);
     if (warmMs > 10 * fastest()) {
@@ -445,27 +457,31 @@ DeconvPlan::Layouts DeconvPlan::timedChoice(const Problem& computed, MathMode ma
     }
     c.bestMs = timeOnce(c);
   }
-  dropSlowerThan(2.0);
-  // Then more rounds, the ways taking turns: three timed runs each in all (two where a run takes
-  // 30 ms or more: plans of large layers are made in seconds already), more for small problems
-  // (up to ~20 ms per way), since on a shared machine a single run can be off by a factor of two.
+  // Then rounds of turns: after round 1 (two timed runs each) the clear losers (2×) go, after
+  // each later one any way 1.5× slower than the fastest. Three timed runs each in all (two where a
+  // run takes 30 ms or more: plans of large layers are made in seconds already), more for small
+  // problems (up to ~20 ms per way), since on a shared machine a single run can be off by a factor
+  // of two.
   const int rounds = fastest() < 30.0 ? 3 : 2;
   double spent = 0;
-  for (int round = 1; round < 10 && (round < rounds || spent < 20.0 * candidates.size()); ++round) {
-    for (Candidate& c : candidates)
+  int round = 1;
+  for (; round < 10 && (round < rounds || spent < 20.0 * candidates.size()); ++round) {
+    inRoundOrder(round, [&](Candidate& c) {
       if (!c.dropped) spent += turn(c);
-    dropSlowerThan(1.5);
+    });
+    dropSlowerThan(round == 1 ? 2.0 : 1.5);
   }
-  // Near ties (within 15%) get two more turns each, alone: a slow spell during one way's only
-  // timed runs otherwise decides between ways that differ by less than this VM's spells do
-  // (radford-1 channels last kept a GEMM at 70 ms in one benchmark, where the phase
-  // convolutions it had timed beside it run in 43).
+  // Near ties (within 15%) get two more turns each: a slow spell during one way's timed runs
+  // otherwise decides between ways that differ by less than this VM's spells do (radford-1
+  // channels last kept a GEMM at 70 ms in one benchmark, where the phase convolutions it had
+  // timed beside it run in 43).
   dropSlowerThan(1.15);
   int close = 0;
   for (const Candidate& c : candidates) close += c.dropped ? 0 : 1;
-  for (int round = 0; close > 1 && round < 2; ++round) {
-    for (Candidate& c : candidates)
+  for (const int last = round + 2; close > 1 && round < last; ++round) {
+    inRoundOrder(round, [&](Candidate& c) {
       if (!c.dropped) turn(c);
+    });
   }
   Candidate* winner = nullptr;
   for (Candidate& c : candidates)
