@@ -173,6 +173,28 @@ describe.each(BACKENDS)("gradients on backend '%s'", (backend: BackendName) => {
     expect(refused).toBeLessThan(30); // most drawn calls are valid ones
   });
 
+  it('long strided channels-last signals with few output channels equal the gradient of the definition', () => {
+    // Output width > 4096, < 32 output channels, stride 2: the oneDNN backward plan computes these
+    // channels first inside (its channels-last build takes seconds, descriptors.h), reordering x,
+    // dy and dx on the way (VALID with one more output: also a band past the full output).
+    for (const [padding, outLength] of [['SAME', 6000], ['VALID', 6003]] as const) {
+      const L = 3000, C = 5, M = 3, K = 4;
+      const xCF = randomData(C * L, 51);
+      const dyCF = randomData(M * outLength, 52);
+      const fShape = [K, M, C];
+      const f = randomData(K * M * C, 53);
+      const input = moveAxis(xCF, [1, C, L], 1, 2);
+      const dOut = moveAxis(dyCF, [1, M, outLength], 1, 2);
+      const g = conv1dTransposeBackward(input, { shape: fShape, data: f }, dOut, dOut.shape, 2, padding, { backend });
+      const padsBegin = padding === 'SAME' ? [Math.floor(Math.max(0, (L - 1) * 2 + K - outLength) / 2)] : [0];
+      const naive = { batch: 1, inChannels: C, outChannels: M, groups: 1, inSpatial: [L], outSpatial: [outLength], kernel: [K], strides: [2], dilations: [1], padsBegin };
+      const expected = naiveConvTransposeGradients(naive, xCF, tfFilterToOnnx(f, fShape).data, dyCF);
+      expect(worstError(moveAxis(g.dX.data, input.shape, 2, 1).data, expected.dx, RTOL, ATOL)).toBeLessThanOrEqual(1);
+      expect(worstError(tfFilterToOnnx(g.dW.data, fShape).data, expected.dw, RTOL, ATOL)).toBeLessThanOrEqual(1);
+      expect(worstError(g.dB.data, expected.db, RTOL, ATOL)).toBeLessThanOrEqual(1);
+    }
+  });
+
   it('async calls give the sync results, and only the gradients asked for', async () => {
     const { attrs, X, W, dY } = onnxProblem({
       rank: 2, batch: 2, groups: 2, cg: 3, mg: 2, mode: 'pads', seed: 7,

@@ -9,6 +9,7 @@ import { availableParallelism } from 'node:os';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
+  conv1dTranspose,
   conv2dTranspose,
   conv2dTransposePlan,
   convTranspose,
@@ -175,6 +176,40 @@ describe.each(natives)('%s backend', (backend) => {
       const plan = convTransposePlan(c.x, W, B, { ...c.attrs, backend });
       expect(worstAgainstPeak(plan.run(X).data, ref.data, 1e-4)).toBeLessThanOrEqual(1);
       plan.dispose();
+    }
+  });
+
+  it('matches the reference on a problem whose x and y exceed 256 MiB (its ways timed on a stand-in batch)', () => {
+    // 8 images of 3M samples: x and y together take 288 MB, so the oneDNN plan times its ways on
+    // a few of the images (plan.cc, standInBatch) and then runs the chosen way on all 8.
+    const n = 8, length = 3_000_000;
+    const X = { shape: [n, 1, length], data: randomData(n * length, 31) };
+    const W = { shape: [1, 1, 2], data: randomData(2, 32) };
+    const B = { shape: [1], data: randomData(1, 33) };
+    const attrs = { strides: [2], activation: 'leakyRelu' as const, alpha: 0.1 };
+    const ref = convTranspose(X, W, B, { ...attrs, backend: 'ts' });
+    const plan = convTransposePlan(X.shape, W, B, { ...attrs, backend });
+    expect(worstAgainstPeak(plan.run(X).data, ref.data, 1e-4)).toBeLessThanOrEqual(1);
+    plan.dispose();
+  });
+
+  it('matches the reference on long strided signals with few output channels, in both layouts (built channels first)', () => {
+    // Output width > 4096, < 32 output channels, stride 2: oneDNN's channels-last strided kernel
+    // takes seconds to set up for these (plan.cc, hasSlowChannelsLastBuild); the plan is built
+    // channels first instead. Results must not change.
+    for (const [C, M] of [[16, 8], [3, 1]] as const) {
+      const length = 5000;
+      const X = { shape: [1, length, C], data: randomData(length * C, 41) };
+      const W = { shape: [4, M, C], data: randomData(4 * M * C, 42) };
+      const outShape = [1, 2 * length, M];
+      const ref = conv1dTranspose(X, W, outShape, 2, 'SAME', { backend: 'ts' });
+      const got = conv1dTranspose(X, W, outShape, 2, 'SAME', { backend });
+      expect(worstAgainstPeak(got.data, ref.data, 1e-4)).toBeLessThanOrEqual(1);
+      const Xc = { shape: [1, C, length], data: randomData(length * C, 43) };
+      const Wc = { shape: [C, M, 4], data: randomData(4 * M * C, 44) };
+      const attrs = { strides: [2], pads: [1, 1] };
+      const refC = convTranspose(Xc, Wc, null, { ...attrs, backend: 'ts' });
+      expect(worstAgainstPeak(convTranspose(Xc, Wc, null, { ...attrs, backend }).data, refC.data, 1e-4)).toBeLessThanOrEqual(1);
     }
   });
 

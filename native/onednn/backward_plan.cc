@@ -6,6 +6,7 @@
 #include "../core/error.h"
 #include "context.h"
 #include "descriptors.h"
+#include "layout_reorder.h"
 
 namespace deconv::onednn {
 
@@ -41,8 +42,18 @@ BackwardPlan::BackwardPlan(const Problem& problem) : problem_(problem), inner_(p
   const Problem& p = inner_;
   const int r = p.rank;
   try {
-    srcDesc_ = {concat({p.batch, p.inChannels}, spatial(p.inSpatial, r)), dt::f32, activationTag(r, p.layout)};
-    innerDstDesc_ = {concat({p.batch, p.outChannels}, spatial(p.outSpatial, r)), dt::f32, activationTag(r, p.layout)};
+    // Channels last where oneDNN's build would take seconds, computed channels first with the
+    // activations reordered on the way (hasSlowChannelsLastBuild).
+    Layout inside = p.layout;
+    if (p.layout == Layout::ChannelsLast && hasSlowChannelsLastBuild(p)) {
+      inside = Layout::ChannelsFirst;
+      xInside_ = LayoutReorder(p.batch, p.inChannels, p.inSpatial, r, Layout::ChannelsLast);
+      dyInside_ = LayoutReorder(p.batch, p.outChannels, p.outSpatial, r, Layout::ChannelsLast);
+      dxOutside_ = LayoutReorder(p.batch, p.inChannels, p.inSpatial, r, Layout::ChannelsFirst);
+      reorderActivations_ = true;
+    }
+    srcDesc_ = {concat({p.batch, p.inChannels}, spatial(p.inSpatial, r)), dt::f32, activationTag(r, inside)};
+    innerDstDesc_ = {concat({p.batch, p.outChannels}, spatial(p.outSpatial, r)), dt::f32, activationTag(r, inside)};
     userWeightsDesc_ = userWeights(p);
     const dnnl::memory::desc anyWeights(userWeightsDesc_.get_dims(), dt::f32, tag::any);
     const auto strides = spatial(p.strides, r), dilations = spatial(p.dilations, r, -1);
@@ -84,6 +95,11 @@ void BackwardPlan::execute(const float* x, const float* w, const float* dy, floa
   if (db != nullptr) biasGradient(dy, db);
   if (dx == nullptr && dw == nullptr) return;
   const float* inner = innerGradient(dy);
+  if (reorderActivations_) {
+    auto* reordered = static_cast<float*>(threadScratch(4, dyInside_.bytes()));
+    dyInside_.execute(threadStream(), inner, reordered);
+    inner = reordered;
+  }
   if (dx != nullptr) backwardData(w, inner, dx);
   if (dw != nullptr) backwardWeights(x, inner, dw);
 }
@@ -131,10 +147,12 @@ void BackwardPlan::backwardData(const float* w, const float* dyInner, float* dx)
   }
   dnnl::memory diffDst(innerDstDesc_, engine, const_cast<float*>(dyInner));
   dnnl::memory wMem(dataDesc_.weights_desc(), engine, const_cast<float*>(weights));
-  dnnl::memory diffSrc(srcDesc_, engine, dx);
+  float* target = reorderActivations_ ? static_cast<float*>(threadScratch(5, dxOutside_.bytes())) : dx;
+  dnnl::memory diffSrc(srcDesc_, engine, target);
   dnnl::memory scratch(dataDesc_.scratchpad_desc(), engine, threadScratch(0, dataDesc_.scratchpad_desc().get_size()));
   data_.execute(stream, {{DNNL_ARG_DIFF_DST, diffDst}, {DNNL_ARG_WEIGHTS, wMem}, {DNNL_ARG_DIFF_SRC, diffSrc},
                          {DNNL_ARG_SCRATCHPAD, scratch}});
+  if (reorderActivations_) dxOutside_.execute(stream, target, dx);
   stream.wait();
 }
 
@@ -143,6 +161,11 @@ void BackwardPlan::backwardWeights(const float* x, const float* dyInner, float* 
   dnnl::stream& stream = threadStream();
   const auto& diffDesc = weightsDesc_.diff_weights_desc();
   void* target = reorderDiffWeights_ ? threadScratch(3, diffDesc.get_size()) : static_cast<void*>(dw);
+  if (reorderActivations_) {  // slot 5 is free again: backwardData waited for its stream
+    auto* reordered = static_cast<float*>(threadScratch(5, xInside_.bytes()));
+    xInside_.execute(stream, x, reordered);
+    x = reordered;
+  }
   dnnl::memory src(srcDesc_, engine, const_cast<float*>(x));
   dnnl::memory diffDst(innerDstDesc_, engine, const_cast<float*>(dyInner));
   dnnl::memory diffWeights(diffDesc, engine, target);

@@ -10,6 +10,7 @@
 #include <dnnl.hpp>
 
 #include "../core/problem.h"
+#include "layout_reorder.h"
 
 namespace deconv::onednn {
 
@@ -37,8 +38,13 @@ class BackwardPlan {
   bool hasBands_ = false;
   SpatialDims leading_{0, 0, 0};
 
-  dnnl::memory::desc srcDesc_;          // x / dx, the caller's layout
-  dnnl::memory::desc innerDstDesc_;     // dy's inner box, the caller's layout
+  // Channels last where oneDNN's channels-last build is slow (hasSlowChannelsLastBuild): the
+  // primitives work channels first, x and dy are reordered in and dx out.
+  bool reorderActivations_ = false;
+  LayoutReorder xInside_, dyInside_, dxOutside_;
+
+  dnnl::memory::desc srcDesc_;          // x / dx, as the primitives read them
+  dnnl::memory::desc innerDstDesc_;     // dy's inner box, as the primitives read it
   dnnl::memory::desc userWeightsDesc_;  // w / dw, the caller's layout
   dnnl::deconvolution_backward_data::primitive_desc dataDesc_;
   dnnl::deconvolution_backward_data data_;

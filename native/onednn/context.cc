@@ -53,7 +53,7 @@ dnnl::stream* teamStreams(int threads) {
 void* threadScratch(int slot, std::size_t bytes) {
   // Cache-line aligned, and on huge pages from 2 MiB (aligned_vector.h says why). A buffer only
   // grows, so a thread's scratch settles at its largest problem's size and is never reallocated.
-  thread_local AlignedVector<unsigned char> buffers[5];
+  thread_local AlignedVector<unsigned char> buffers[6];
   AlignedVector<unsigned char>& buffer = buffers[slot];
   if (buffer.size() < bytes) {
     buffer.clear();

@@ -20,8 +20,8 @@ dnnl::stream* teamStreams(int threads);
 
 // Scratch memory owned by the calling thread, at least `bytes` long (grown, never shrunk).
 // Used for primitive scratchpads and per-call weight reorders, so a call allocates nothing once
-// warm. `slot` (0..4) separates buffers needed at the same time: 0 scratchpad, 1 reordered
-// weights, 2 the inner box of a banded output, 3 and 4 reordered input and output.
+// warm. `slot` (0..5) separates buffers needed at the same time: 0 scratchpad, 1 reordered
+// weights, 2 the inner box of a banded output, 3, 4 and 5 reordered activations.
 void* threadScratch(int slot, std::size_t bytes);
 
 // Threads used by each oneDNN call. Applied to the calling thread before each execution and before

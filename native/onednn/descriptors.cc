@@ -52,4 +52,10 @@ dnnl::memory::desc userWeights(const Problem& p) {
   return {concat({G, Mg, Cg}, kernel), dt::f32, concat({g, o, in}, kernelStrides)};
 }
 
+bool hasSlowChannelsLastBuild(const Problem& p) {
+  bool strided = false;
+  for (int i = 0; i < p.rank; ++i) strided = strided || p.strides[i] > 1;
+  return strided && p.outChannels / p.groups < 32 && p.outSpatial[p.rank - 1] > 4096;
+}
+
 }  // namespace deconv::onednn

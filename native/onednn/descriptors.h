@@ -20,4 +20,11 @@ dnnl::memory::dims concat(dnnl::memory::dims head, const dnnl::memory::dims& tai
 // [G,] O = M/G, I = C/G, K... with the strides of the TF or ONNX layout.
 dnnl::memory::desc userWeights(const Problem& p);
 
+// oneDNN's strided channels-last kernel (brgconv_strided, which it picks for channels-last and
+// for "any" layouts, forward and backward) takes ~27 µs per output column to set up where a group
+// has fewer than 32 output channels: 1.6 s for a 1-D signal of 30000 samples (16 channels,
+// stride 2), 7 s for 100000, minutes for millions (its blocking search runs over the width).
+// The plans build such problems channels first (gemm:jit, made at once), with reorders.
+bool hasSlowChannelsLastBuild(const Problem& p);
+
 }  // namespace deconv::onednn

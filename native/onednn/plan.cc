@@ -58,6 +58,9 @@ bool hasLongFilter(const Problem& p) {
   return false;
 }
 
+// Problems that start from, and weigh only, the channels-first build.
+bool onlyChannelsFirstBuilds(const Problem& p) { return hasLongFilter(p) || hasSlowChannelsLastBuild(p); }
+
 }  // namespace
 
 // DECONV_ONEDNN_VARIANT=caller|other|preferred|gemm|gemm-input-first|gemm-images|gemm-input-first-images|tiled-matmul|phases|phases-images|phase-kernel|direct forces one way of computing (where it
@@ -103,7 +106,7 @@ DeconvPlan::DeconvPlan(const Problem& problem, MathMode math) : problem_(problem
   }
   setCallerLayouts(computed);
   bool built = false;
-  if (hasLongFilter(p) && p.layout == Layout::ChannelsLast) {
+  if (onlyChannelsFirstBuilds(p) && p.layout == Layout::ChannelsLast) {
     try {
       built_ = build(computed, math, Layouts::OtherPlain);
       built = true;
@@ -230,16 +233,42 @@ void DeconvPlan::chooseLayouts(const Problem& computed, MathMode math) {
                              (choice == Layouts::TiledMatmul && !TiledMatmul::supports(problem_)) ||
                              ((choice == Layouts::Phases || choice == Layouts::PhasesImages) && !PhaseConvolutions::supports(problem_)) ||
                              (choice == Layouts::PhaseKernel && !PhaseKernel::supports(problem_));
-    adopt(computed, math, unsupported ? Layouts::Caller : choice);
+    chosen_ = unsupported ? Layouts::Caller : choice;
+    adopt(computed, math, chosen_);
     return;
   }
   const std::string key = LayoutChoices::classKey(problem_, math);
-  const int known = LayoutChoices::shared().find(key);
+  int known = LayoutChoices::shared().find(key);
   if (known < 0) {
-    LayoutChoices::shared().remember(key, static_cast<int>(timedChoice(computed, math)));
-  } else if (static_cast<Layouts>(known) != built_.layouts) {
-    adopt(computed, math, static_cast<Layouts>(known));
+    if (const int64_t batch = standInBatch(problem_); batch < problem_.batch) {
+      // Timed on a stand-in with fewer images (a plan of its own, which remembers its choice
+      // for its own class), then adopted below.
+      Problem standIn = problem_;
+      standIn.batch = batch;
+      known = static_cast<int>(DeconvPlan(standIn, math).chosen_);
+    } else {
+      chosen_ = timedChoice(computed, math);
+      LayoutChoices::shared().remember(key, static_cast<int>(chosen_));
+      return;
+    }
+    LayoutChoices::shared().remember(key, known);
   }
+  chosen_ = static_cast<Layouts>(known);
+  if (chosen_ != built_.layouts) adopt(computed, math, chosen_);
+}
+
+// The batch to time a problem's ways on: its own, or fewer images where x and y together take
+// more than 256 MiB (depthwise-k2 at batch 16 moves 1 GiB per call: timing its five ways, whose
+// warm-ups alone fault in and reorder that much memory, took 9 s, ~1 s at batch 2). At least one
+// image per thread, since some ways share images out among the threads. The ways' speeds per
+// image hardly change with the batch at these sizes.
+int64_t DeconvPlan::standInBatch(const Problem& p) {
+  constexpr double kTimedBytes = 128.0 * (1 << 20), kLargeBytes = 256.0 * (1 << 20);
+  const double bytes = static_cast<double>(p.inputElements() + p.outputElements()) * sizeof(float);
+  if (bytes <= kLargeBytes) return p.batch;
+  const double perImage = bytes / static_cast<double>(p.batch);
+  const auto fitting = static_cast<int64_t>(std::max(1.0, std::floor(kTimedBytes / perImage)));
+  return std::min(p.batch, std::max<int64_t>(fitting, numThreads()));
 }
 
 // Makes `choice` the plan's way of computing (the caller's layouts if it cannot be built).
@@ -287,6 +316,7 @@ struct DeconvPlan::Candidate {
   std::unique_ptr<PhaseConvolutions> phases;
   std::unique_ptr<PhaseKernel> kernel;
   std::size_t weightsElements = 0;  // in the layout this way reads
+  double warmUpMs = 0;  // round 0's untimed run
   double bestMs = std::numeric_limits<double>::infinity();
   bool dropped = false;
 };
@@ -297,6 +327,10 @@ struct DeconvPlan::Candidate {
 // seconds here) slows them all alike instead of deciding the choice: timed one after the other,
 // near-equal ways swapped places from process to process, one of them 2× slower in the end.
 DeconvPlan::Layouts DeconvPlan::timedChoice(const Problem& computed, MathMode math) {
+  const auto choiceStart = std::chrono::steady_clock::now();
+  const auto msSince = [](std::chrono::steady_clock::time_point t) {
+    return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t).count();
+  };
   const bool callerIsFallback = std::string(implementation()).find("ref") != std::string::npos;
   double flops = 2.0 * problem_.batch * problem_.inChannels * (problem_.outChannels / problem_.groups);
   for (int i = 0; i < problem_.rank; ++i) flops *= problem_.inSpatial[i] * problem_.kernel[i];
@@ -313,9 +347,10 @@ DeconvPlan::Layouts DeconvPlan::timedChoice(const Problem& computed, MathMode ma
   };
   // The constructor's build (unless it is a reference kernel: any other way beats that).
   if (!callerIsFallback || longFilter) addPrimitive(built_);
-  // Other layouts, but not for long filters (see hasLongFilter).
+  // Other layouts, but not where their builds are slow (see onlyChannelsFirstBuilds).
+  const bool channelsFirstOnly = onlyChannelsFirstBuilds(problem_);
   for (Layouts layouts : {Layouts::OtherPlain, Layouts::Preferred}) {
-    if (longFilter || layouts == built_.layouts) continue;
+    if (channelsFirstOnly || layouts == built_.layouts) continue;
     try {
       PrimitiveBuild b = build(computed, math, layouts);
       if (layouts == Layouts::Preferred && !b.reorderSrc && !b.reorderDst) continue;  // the caller's layouts again
@@ -375,6 +410,7 @@ DeconvPlan::Layouts DeconvPlan::timedChoice(const Problem& computed, MathMode ma
     }
   }
   if (candidates.empty()) return built_.layouts;
+  const double buildMs = msSince(choiceStart);
 
   // Noise, not zeros: some ways ran 20% faster on zeros than on real data (radford-1 channels
   // last: the GEMM timed at 52 ms on zeros, ran at 58-72 ms on a layer's values, where the
@@ -391,6 +427,7 @@ DeconvPlan::Layouts DeconvPlan::timedChoice(const Problem& computed, MathMode ma
   for (const Candidate& c : candidates) weightsElements = std::max(weightsElements, c.weightsElements);
   AlignedVector<float> w(weightsElements);
   fillWithNoise(w);
+  const double buffersMs = msSince(choiceStart) - buildMs;
   applyThreadCount();
   auto timeOnce = [&](Candidate& c) {
     const auto start = std::chrono::steady_clock::now();
@@ -450,7 +487,7 @@ DeconvPlan::Layouts DeconvPlan::timedChoice(const Problem& computed, MathMode ma
   // for first touches of scratch memory the way is the first to need (the GEMM's 5 MB of cols
   // made its warm-up 39 ms against 4 ms).
   for (Candidate& c : candidates) {
-    const double warmMs = timeOnce(c);
+    const double warmMs = c.warmUpMs = timeOnce(c);
     if (warmMs > 10 * fastest()) {
       c.dropped = true;
       continue;
@@ -493,8 +530,10 @@ DeconvPlan::Layouts DeconvPlan::timedChoice(const Problem& computed, MathMode ma
                        std::to_string(p.outChannels) + (p.layout == Layout::ChannelsLast ? " channels-last" : " channels-first") + ":";
     for (const Candidate& c : candidates) {
       line += " " + std::string(layoutsName(c.layouts)) + "=" + std::to_string(c.bestMs) + (c.dropped ? "(out)" : "") +
-              (&c == winner ? "*" : "");
+              (&c == winner ? "*" : "") + "[warm-up " + std::to_string(static_cast<int>(c.warmUpMs)) + "]";
     }
+    line += "; ms: building " + std::to_string(static_cast<int>(buildMs)) + ", buffers " + std::to_string(static_cast<int>(buffersMs)) +
+            ", all " + std::to_string(static_cast<int>(msSince(choiceStart)));
     std::fprintf(stderr, "%s\n", line.c_str());
   }
   binding_.reset();

@@ -94,6 +94,7 @@ class DeconvPlan {
   PrimitiveBuild build(const Problem& computed, MathMode math, Layouts layouts) const;
   void adopt(const Problem& computed, MathMode math, Layouts choice);
   void chooseLayouts(const Problem& computed, MathMode math);
+  static int64_t standInBatch(const Problem& p);
   // Times the ways worth trying, interleaved, and adopts the fastest; returns its layouts.
   Layouts timedChoice(const Problem& computed, MathMode math);
   Binding makeBinding(const PrimitiveBuild& build) const;
@@ -108,6 +109,7 @@ class DeconvPlan {
   std::unique_ptr<PhaseConvolutions> phases_;  // set when the plan computes with PhaseConvolutions
   std::unique_ptr<PhaseKernel> kernel_;        // set when the plan computes with PhaseKernel
   PrimitiveBuild built_;              // the primitive otherwise (the last one built)
+  Layouts chosen_ = Layouts::Caller;  // the way chooseLayouts settled on
   // Output positions that no input reaches and that oneDNN will not produce itself (before the
   // full output when padsBegin < 0; after it when padsEnd < 0 and the primitive refuses that) get
   // only bias and activation: the primitive computes the inner box into scratch, which is then
