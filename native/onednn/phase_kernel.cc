@@ -99,6 +99,51 @@ using Kernel = void (*)(const float* const*, const float* const*, int64_t, int64
 // By pixel count (1 to 6), for 16 and for 8 output channels.
 constexpr Kernel kKernels16[] = {accumulate<1, 2>, accumulate<2, 2>, accumulate<3, 2>, accumulate<4, 2>, accumulate<5, 2>, accumulate<6, 2>};
 constexpr Kernel kKernels8[] = {accumulate<1, 1>, accumulate<2, 1>, accumulate<3, 1>, accumulate<4, 1>, accumulate<5, 1>, accumulate<6, 1>};
+
+// accumulate<R, 2> for `blocks` whole blocks of 16 output channels in one call, each starting from
+// the bias (or zero): block b's weights start at weights + b·blockStride, tap t's at + t·tapStride,
+// and its sums go to out[r] + 16·b. One call per tile instead of one per block, which saves each
+// block's call and pointer tables: on one thread 3d-k3s2 (64 to 512 products per call) ran 7%
+// faster, style-up-64 and unet-2 2%.
+template <int R>
+__attribute__((target("avx2,fma"))) void accumulateBlocks(const float* const* pixels, int64_t taps, int64_t C, const float* weights,
+                                                          int64_t tapStride, int64_t blockStride, int64_t blocks, const float* bias,
+                                                          float* const* out) {
+  for (int64_t b = 0; b < blocks; ++b) {
+    __m256 acc[R][2];
+    const __m256 b0 = bias != nullptr ? _mm256_loadu_ps(bias + 16 * b) : _mm256_setzero_ps();
+    const __m256 b1 = bias != nullptr ? _mm256_loadu_ps(bias + 16 * b + 8) : _mm256_setzero_ps();
+#pragma GCC unroll 6
+    for (int r = 0; r < R; ++r) acc[r][0] = b0, acc[r][1] = b1;
+    const float* blockWeights = weights + b * blockStride;
+    for (int64_t t = 0; t < taps; ++t) {
+      const float* p[R];
+#pragma GCC unroll 6
+      for (int r = 0; r < R; ++r) p[r] = pixels[t * R + r];
+      const float* w = blockWeights + t * tapStride;
+#pragma GCC unroll 4
+      for (int64_t c = 0; c < C; ++c, w += PhaseKernel::kChannels) {
+        const __m256 w0 = _mm256_loadu_ps(w);
+        const __m256 w1 = _mm256_loadu_ps(w + 8);
+#pragma GCC unroll 6
+        for (int r = 0; r < R; ++r) {
+          const __m256 x = _mm256_broadcast_ss(p[r] + c);
+          acc[r][0] = _mm256_fmadd_ps(x, w0, acc[r][0]);
+          acc[r][1] = _mm256_fmadd_ps(x, w1, acc[r][1]);
+        }
+      }
+    }
+#pragma GCC unroll 6
+    for (int r = 0; r < R; ++r) {
+      _mm256_storeu_ps(out[r] + 16 * b, acc[r][0]);
+      _mm256_storeu_ps(out[r] + 16 * b + 8, acc[r][1]);
+    }
+  }
+}
+
+using BlocksKernel = void (*)(const float* const*, int64_t, int64_t, const float*, int64_t, int64_t, int64_t, const float*, float* const*);
+constexpr BlocksKernel kBlocksKernels[] = {accumulateBlocks<1>, accumulateBlocks<2>, accumulateBlocks<3>,
+                                           accumulateBlocks<4>, accumulateBlocks<5>, accumulateBlocks<6>};
 #endif
 
 }  // namespace
@@ -309,7 +354,23 @@ void PhaseKernel::compute(const Phase& ph, int64_t begin, int64_t end, int64_t b
         if (axis == 0) ++n;
       }
     }
-    for (int64_t block = blockBegin; block < blockEnd; ++block) {
+    // Whole blocks from the bias: one call for all of them.
+    int64_t block = blockBegin;
+    if (first) {
+      const int64_t whole = std::min(blockEnd, M / kChannels) - blockBegin;
+      if (whole > 0) {
+        for (int r = 0; r < count; ++r) out[r] = y + target[r] + blockBegin * kChannels;
+        const float* blockWeights = buffers.packed + ph.packedAt + blockBegin * taps * C * kChannels + c0 * kChannels;
+        kBlocksKernels[count - 1](pixels, taps, depth, blockWeights, C * kChannels, taps * C * kChannels, whole,
+                                  buffers.bias != nullptr ? buffers.bias + blockBegin * kChannels : nullptr, out);
+        if (last && p.activation != Activation::None) {
+          for (int r = 0; r < count; ++r)
+            for (int64_t m = 0; m < whole * kChannels; ++m) out[r][m] = activate(p, out[r][m]);
+        }
+        block += whole;
+      }
+    }
+    for (; block < blockEnd; ++block) {
       const int64_t m0 = block * kChannels, valid = std::min(kChannels, M - m0);
       const int64_t lanes = valid > 8 ? 16 : 8;
       const float* blockWeights = buffers.packed + ph.packedAt + block * taps * C * kChannels + c0 * kChannels;
