@@ -319,6 +319,13 @@ void PhaseKernel::compute(const Phase& ph, int64_t begin, int64_t end, int64_t b
           ++t;
         }
   }
+  // Per axis, the outputs j whose every tap reads inside x (most of them: no bounds to check).
+  int64_t interiorFrom[3], interiorTo[3];
+  for (int axis = 0; axis < 3; ++axis) {
+    const std::vector<int64_t>& offsets = axes[axis].offsets;
+    interiorFrom[axis] = offsets.empty() ? 0 : -*std::min_element(offsets.begin(), offsets.end());
+    interiorTo[axis] = a.in[axis] - (offsets.empty() ? 0 : *std::max_element(offsets.begin(), offsets.end()));
+  }
   // The first pixel's (image, j per axis); later ones count on.
   int64_t j[3], n;
   {
@@ -342,11 +349,16 @@ void PhaseKernel::compute(const Phase& ph, int64_t begin, int64_t end, int64_t b
     for (int r = 0; r < count; ++r) {
       const int64_t od = axes[0].phase + s_[0] * j[0], oh = axes[1].phase + s_[1] * j[1], ow = axes[2].phase + s_[2] * j[2];
       target[r] = (n * plane + (od * a.out[1] + oh) * a.out[2] + ow) * M;
-      const int64_t origin = (((n * a.in[0] + j[0]) * a.in[1] + j[1]) * a.in[2] + j[2]) * C;
-      for (int64_t t = 0; t < taps; ++t) {
-        const int64_t id = j[0] + offset[t][0], ih = j[1] + offset[t][1], iw = j[2] + offset[t][2];
-        const bool inside = id >= 0 && id < a.in[0] && ih >= 0 && ih < a.in[1] && iw >= 0 && iw < a.in[2];
-        pixels[t * count + r] = inside ? x + (origin + distance[t]) : zerosC;
+      const float* origin = x + (((n * a.in[0] + j[0]) * a.in[1] + j[1]) * a.in[2] + j[2]) * C;
+      if (j[0] >= interiorFrom[0] && j[0] < interiorTo[0] && j[1] >= interiorFrom[1] && j[1] < interiorTo[1] && j[2] >= interiorFrom[2] &&
+          j[2] < interiorTo[2]) {
+        for (int64_t t = 0; t < taps; ++t) pixels[t * count + r] = origin + distance[t];
+      } else {
+        for (int64_t t = 0; t < taps; ++t) {
+          const int64_t id = j[0] + offset[t][0], ih = j[1] + offset[t][1], iw = j[2] + offset[t][2];
+          const bool inside = id >= 0 && id < a.in[0] && ih >= 0 && ih < a.in[1] && iw >= 0 && iw < a.in[2];
+          pixels[t * count + r] = inside ? origin + distance[t] : zerosC;
+        }
       }
       for (int axis = 2; axis >= 0; --axis) {  // the next pixel
         if (++j[axis] < axes[axis].size) break;
