@@ -485,8 +485,9 @@ DeconvPlan::Layouts DeconvPlan::timedChoice(const Problem& computed, MathMode ma
   // took over 100 ms and 10× the fastest timed run so far is dropped at once (some kernels take
   // seconds on a shape they are not made for, e.g. a 1024-tap 1-D filter); not a quicker one, nor
   // for less, since a warm-up also pays for first touches of scratch memory the way is the first
-  // to need (the GEMM's 5 MB of cols made its warm-up 39 ms against 4 ms; in one benchmark
-  // fsrcnn-x4's GEMM, twice as fast as the primitive it lost to, was dropped on its warm-up).
+  // to need (the GEMM's 5 MB of cols made its warm-up 39 ms against 4 ms), and a slow spell can
+  // fall on a short one (in one benchmark fsrcnn-x4 kept a primitive 1.6× slower than its GEMM,
+  // which it picks when made alone).
   constexpr double kSlowWarmUpMs = 100;
   for (Candidate& c : candidates) {
     const double warmMs = c.warmUpMs = timeOnce(c);
