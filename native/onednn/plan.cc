@@ -257,13 +257,14 @@ void DeconvPlan::chooseLayouts(const Problem& computed, MathMode math) {
   if (chosen_ != built_.layouts) adopt(computed, math, chosen_);
 }
 
-// The batch to time a problem's ways on: its own, or fewer images where x and y together take
-// more than 256 MiB (depthwise-k2 at batch 16 moves 1 GiB per call: timing its five ways, whose
-// warm-ups alone fault in and reorder that much memory, took 9 s, ~1 s at batch 2). At least one
-// image per thread, since some ways share images out among the threads. The ways' speeds per
-// image hardly change with the batch at these sizes.
+// The batch to time a problem's ways on: its own, or fewer images (x and y within 64 MiB) where
+// x and y together take more than 128 MiB (depthwise-k2 at batch 16 moves 1 GiB per call: timing
+// its five ways, whose warm-ups alone fault in and reorder that much memory, took 9 s, ~1 s at
+// batch 2; unet-4 at batch 8, 192 MiB, took 5–8 s). At least one image per thread, since some
+// ways share images out among the threads. The ways' speeds per image hardly change with the
+// batch at these sizes.
 int64_t DeconvPlan::standInBatch(const Problem& p) {
-  constexpr double kTimedBytes = 128.0 * (1 << 20), kLargeBytes = 256.0 * (1 << 20);
+  constexpr double kTimedBytes = 64.0 * (1 << 20), kLargeBytes = 128.0 * (1 << 20);
   const double bytes = static_cast<double>(p.inputElements() + p.outputElements()) * sizeof(float);
   if (bytes <= kLargeBytes) return p.batch;
   const double perImage = bytes / static_cast<double>(p.batch);
@@ -497,6 +498,10 @@ DeconvPlan::Layouts DeconvPlan::timedChoice(const Problem& computed, MathMode ma
     }
     c.bestMs = timeOnce(c);
   }
+  // Ways 3× slower than the fastest after round 0 are out: no way that far behind won in a
+  // later round (65 plans of the suite, each way timed 4 to 10 times), and large layers time
+  // 10 ways of 50–100 ms each.
+  dropSlowerThan(3.0);
   // Then rounds of turns: after round 1 (two timed runs each) the clear losers (2×) go, after
   // each later one any way 1.5× slower than the fastest. Three timed runs each in all (two where a
   // run takes 30 ms or more: plans of large layers are made in seconds already), more for small
