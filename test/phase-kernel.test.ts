@@ -6,7 +6,7 @@
  * with a partial last one (1–40), bias and every activation, calls and plans; channels first
  * (ONNX, x and y reordered around the kernel): asymmetric and negative padding (output_padding),
  * dilations with strides; and the blocked order, where a phase's weights are large (hundreds of
- * input channels), its sums kept in y between chunks of input channels.
+ * input channels), its sums kept in y between chunks of input channels (thousands).
  * Tolerance as in native.test.ts: |a − r| ≤ 1e-4 · (|r| + max(1, max|r|)).
  * Skipped, with the reason printed, where the oneDNN backend is not built or this CPU lacks AVX2.
  */
@@ -64,9 +64,11 @@ describe.runIf(hasKernel)('oneDNN phase-kernel way', () => {
 
   it('blocked order (large weights): chunks of input channels summed in y, both layouts, partial channel blocks, bias, activations', () => {
     withOnednnVariant('phase-kernel', () => {
-      // Each with a phase whose taps × input channels × 16 outputs pass 384 KiB, the threshold of
-      // the blocked order.
+      // Each with a phase whose taps × input channels × 16 outputs pass 256 KiB, the threshold of
+      // the blocked order; the first's pass 1 MiB (4 taps of 4200 channels), where the input
+      // channels go in two chunks, the sums of the first kept in y.
       const cases = [
+        { C: 4200, M: 20, k: 3, s: 2, n: 1, size: 3, activation: 'relu' as const },
         { C: 1600, M: 20, k: 3, s: 2, n: 2, size: 3, activation: 'relu' as const },
         { C: 700, M: 40, k: 5, s: 2, n: 2, size: 3, activation: 'tanh' as const },
         { C: 1560, M: 5, k: 4, s: 3, n: 1, size: 3, activation: 'none' as const },

@@ -28,12 +28,15 @@ constexpr int64_t kMaxTaps = 64;
 // Output pixels per work item (a multiple of the kernel's 6): enough to pay for the item's set-up,
 // few enough for the threads to share out a small layer's.
 constexpr int64_t kStretch = 48;
-// Weights of a phase's block of 16 output channels above which run() goes blocked (the streaming
-// order reads them from L2 for every tile: 3/4 of this CPU's 512 KiB; below it, the blocked order's
-// passes over y cost more than they save, radford-3 at 147 KiB: 63 ms against 40), and the
-// weights of a chunk of input channels in that order (see run()).
-constexpr int64_t kStreamingWeightBytes = 384 << 10;
-constexpr int64_t kChunkWeightBytes = 48 << 10;
+// Weights of a phase's block of 16 output channels above which run() goes blocked: half of this
+// CPU's 512 KiB L2 (the streaming order reads them from L2 for every tile; radford-2's 288 KiB ran
+// 10% faster blocked, radford-3's 147 KiB 7% slower, dcgan-g4's 32 KiB 1.7× slower). And the
+// weights of a chunk of input channels in the blocked order (see run()): the sums of a chunk go
+// to y and come back for the next, which cost more than reading a block's weights from L3 for
+// every tile (radford-1, 576 KiB per block: 41 ms in one chunk, 43 in chunks of 192 KiB, 51 of
+// 48 KiB), so only blocks past 1 MiB are cut.
+constexpr int64_t kStreamingWeightBytes = 256 << 10;
+constexpr int64_t kChunkWeightBytes = 1 << 20;
 
 bool cpuHasKernel() {
 #if DECONV_PHASE_KERNEL
@@ -232,10 +235,12 @@ void PhaseKernel::executePacked(const float* x, const float* packed, const float
 // stretches, which cover about the same region of x and y, run one after the other and the
 // threads go through the layer once, region by region (at batch 4, style-up-64's 8 MiB of x read
 // once per phase cost a quarter of the time); each tile of 6 pixels goes through every block of
-// output channels while its inputs are in the L1 cache. Blocked (weights that L2 cannot hold:
-// radford-1's 9 taps of 1024 channels are 576 KiB per block): work items are (phase, block), each going through
-// the input channels in chunks whose weights stay in L2 while every pixel of the phase uses them,
-// the sums so far kept in y. Threads take items in turn (phases differ in taps, so in work).
+// output channels while its inputs are in the L1 cache. Blocked (weights that fill half of L2 or
+// more: radford-1's 9 taps of 1024 channels are 576 KiB per block): work items are (phase, block),
+// each block's weights going through every pixel of the phase in turn, read in order (from L3
+// where L2 cannot hold them: a steady stream the prefetchers keep up with); past 1 MiB per block,
+// in chunks of input channels, the sums so far kept in y. Threads take items in turn (phases
+// differ in taps, so in work).
 void PhaseKernel::run(const float* x, const float* packed, const float* bias, float* y) const {
 #if !DECONV_PHASE_KERNEL
   (void)x, (void)packed, (void)bias, (void)y;
