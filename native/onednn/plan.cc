@@ -240,17 +240,25 @@ void DeconvPlan::chooseLayouts(const Problem& computed, MathMode math) {
   const std::string key = LayoutChoices::classKey(problem_, math);
   int known = LayoutChoices::shared().find(key);
   if (known < 0) {
+    // Timed on a stand-in with fewer images where the problem is huge (a plan of its own, which
+    // remembers its choice for its own class), then adopted below; timed itself otherwise, or
+    // where the stand-in cannot be made.
+    std::optional<Layouts> standInChoice;
     if (const int64_t batch = standInBatch(problem_); batch < problem_.batch) {
-      // Timed on a stand-in with fewer images (a plan of its own, which remembers its choice
-      // for its own class), then adopted below.
       Problem standIn = problem_;
       standIn.batch = batch;
-      known = static_cast<int>(DeconvPlan(standIn, math).chosen_);
-    } else {
+      try {
+        standInChoice = DeconvPlan(standIn, math).chosen_;
+      } catch (const Error&) {
+      } catch (const dnnl::error&) {
+      }
+    }
+    if (!standInChoice) {
       chosen_ = timedChoice(computed, math);
       LayoutChoices::shared().remember(key, static_cast<int>(chosen_));
       return;
     }
+    known = static_cast<int>(*standInChoice);
     LayoutChoices::shared().remember(key, known);
   }
   chosen_ = static_cast<Layouts>(known);
