@@ -14,8 +14,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { nativeAddon } from '../src/backends/native.js';
+import { Conv1DTranspose, Conv2DTranspose, Conv3DTranspose } from '../src/index.js';
 import { nativeBackendsUnderTest } from './helpers/backends.js';
-import { withOnednnVariant } from './helpers/compare.js';
+import { withOnednnVariant, worstAgainstPeak } from './helpers/compare.js';
+import { randomData } from './helpers/naive.js';
 import { checkStridedOnnx, stridedOnnxArbitrary } from './helpers/strided-onnx.js';
 import { checkStridedTf, stridedTfArbitrary } from './helpers/strided-tf.js';
 
@@ -63,5 +65,21 @@ describe.runIf(hasOnednn)('oneDNN phase-convolutions ways', () => {
       );
     });
     expect(used).toBe(runs);
+  });
+
+  it.each(WAYS)("%s, grouped filters in TF's layout (the layers' kernels), calls of 1–3 dims", (variant) => {
+    // The phases' taps are gathered in the filter's own order (phase_convolutions.cc, gather()):
+    // TF's [K..., M/groups, C] with groups exists only through the layers.
+    withOnednnVariant(variant, () => {
+      for (const [i, [Layer, rank]] of ([[Conv1DTranspose, 1], [Conv2DTranspose, 2], [Conv3DTranspose, 3]] as const).entries()) {
+        for (const groups of [2, 3]) {
+          const make = (backend: 'ts' | 'onednn') =>
+            new Layer({ filters: 2 * groups, kernelSize: 3, strides: 2, groups, padding: 'same', kernelInitializer: { name: 'glorotUniform', seed: 5 + i }, biasInitializer: { name: 'randomNormal', seed: 6 }, backend });
+          const shape = [2, ...Array<number>(rank).fill(4), 3 * groups];
+          const x = { shape, data: randomData(shape.reduce((a, b) => a * b, 1), 7 + groups) };
+          expect(worstAgainstPeak(make('onednn').apply(x).data, make('ts').apply(x).data, 1e-4)).toBeLessThanOrEqual(1);
+        }
+      }
+    });
   });
 });

@@ -61,13 +61,15 @@ class PhaseConvolutions {
     std::vector<int64_t> taps[kMaxSpatialRank];  // kernel index of each convolution tap, per axis
     bool empty = false;                         // no tap reaches it (or it has no outputs)
     dnnl::convolution_forward primitive;
-    dnnl::memory::desc dst, weights, gathered, scratchpad;  // gathered: the taps, plain [G,] O, I, K'...
+    dnnl::memory::desc dst, weights, gathered, scratchpad;  // gathered: the taps, in w's order (gatheredDesc)
     dnnl::reorder weightsReorder;               // gathered → weights
     std::size_t packedAt = 0;                   // floats into the packed weights
     std::size_t outputAt = 0;                   // floats into the phases' output scratch
   };
 
-  // The phase's taps of w, plain, into `out` (gathered.get_size() bytes).
+  // The descriptor of a phase's gathered taps (dims: [G,] O, I, K'), in w's own order.
+  dnnl::memory::desc gatheredDesc(const dnnl::memory::dims& weightDims, const Phase& phase) const;
+  // The phase's taps of w, in w's order, into `out` (gathered.get_size() bytes).
   void gather(const Phase& phase, const float* w, float* out) const;
   void run(const float* x, const float* packed, const float* bias, float* y) const;
   void runAcrossImages(const float* x, const float* packed, const float* bias, float* y) const;
