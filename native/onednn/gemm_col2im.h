@@ -49,7 +49,8 @@ class GemmCol2im {
 
   GemmCol2im(const Problem& problem, MathMode math, Order order = Order::WeightsFirst, Threads threads = Threads::WithinProduct);
 
-  // w in the problem's filter layout (TF or ONNX: both are a plain C × M·K matrix, up to order).
+  // w in the problem's filter layout (TF or ONNX: both are a plain C × M·K matrix, up to order),
+  // packed into thread scratch where the product would read it transposed.
   void execute(const float* x, const float* w, const float* bias, float* y) const;
   // w as pack() made it.
   void executePacked(const float* x, const float* packed, const float* bias, float* y) const;
@@ -95,7 +96,6 @@ class GemmCol2im {
   int64_t tail_ = 0;          // images in the last, shorter chunk (0: none)
   bool tiles_ = false;        // input first, and the kernel tiles the output exactly (see above)
   std::vector<std::vector<PhaseTap>> widthTaps_;  // per W phase pw, the taps that reach it (col2im)
-  Product user_;              // Wᵀ straight from the caller's filter layout
   Product packed_;            // Wᵀ contiguous (as pack() writes it)
 };
 
