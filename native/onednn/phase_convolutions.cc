@@ -170,12 +170,23 @@ void PhaseConvolutions::gather(const Phase& phase, const float* w, float* out) c
   for (int64_t kd : phase.taps[0])
     for (int64_t kh : phase.taps[1])
       for (int64_t kw : phase.taps[2]) picked.push_back((kd * a.k[1] + kh) * a.k[2] + kw);
+  const auto count = static_cast<int64_t>(picked.size());
+  const int64_t rows = C * Mg;
+  // On every thread: plain calls gather on every call, and the others would wait.
   if (p.filterLayout == FilterLayout::SpatialOutIn) {
-    for (const int64_t tap : picked) out = std::copy(w + tap * Mg * C, w + (tap + 1) * Mg * C, out);
+    constexpr int64_t kPiece = 1 << 16;  // floats per copy
+    const int64_t pieces = (rows + kPiece - 1) / kPiece;
+#pragma omp parallel for collapse(2) schedule(static)
+    for (int64_t t = 0; t < count; ++t)
+      for (int64_t piece = 0; piece < pieces; ++piece) {
+        const float* from = w + picked[static_cast<std::size_t>(t)] * rows + piece * kPiece;
+        std::copy(from, from + std::min(kPiece, rows - piece * kPiece), out + t * rows + piece * kPiece);
+      }
     return;
   }
-  for (int64_t row = 0; row < C * Mg; ++row)
-    for (const int64_t tap : picked) *out++ = w[row * taps + tap];
+#pragma omp parallel for schedule(static)
+  for (int64_t row = 0; row < rows; ++row)
+    for (int64_t t = 0; t < count; ++t) out[row * count + t] = w[row * taps + picked[static_cast<std::size_t>(t)]];
 }
 
 void PhaseConvolutions::pack(const float* w, float* out) const {
