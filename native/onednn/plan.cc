@@ -506,10 +506,11 @@ DeconvPlan::Layouts DeconvPlan::timedChoice(const Problem& computed, MathMode ma
     }
     c.bestMs = timeOnce(c);
   }
-  // Ways 3× slower than the fastest after round 0 are out: no way that far behind won in a
-  // later round (65 plans of the suite, each way timed 4 to 10 times), and large layers time
-  // 10 ways of 50–100 ms each.
-  dropSlowerThan(3.0);
+  // Where runs take 30 ms or more, ways 3× slower than the fastest after round 0 are out: no way
+  // that far behind won in a later round (65 plans of the suite, each way timed 4 to 10 times),
+  // and large layers time 10 ways of 50–100 ms each. Not for shorter runs, where one stall of the
+  // machine (10–20 ms) makes a single run 3× slow and the later rounds cost little.
+  if (fastest() >= 30.0) dropSlowerThan(3.0);
   // Then rounds of turns: after round 1 (two timed runs each) the clear losers (2×) go, after
   // each later one any way 1.5× slower than the fastest. Three timed runs each in all (two where a
   // run takes 30 ms or more: plans of large layers are made in seconds already), more for small
