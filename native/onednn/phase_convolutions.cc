@@ -102,6 +102,9 @@ PhaseConvolutions::PhaseConvolutions(const Problem& problem, MathMode math, Thre
       outSize.push_back(phase.stored[axis]);
     }
     if (phase.size[0] * phase.size[1] * phase.size[2] == 0) continue;  // no outputs at all
+    for (int64_t kd : phase.taps[0])
+      for (int64_t kh : phase.taps[1])
+        for (int64_t kw : phase.taps[2]) phase.filterTaps.push_back((kd * a.k[1] + kh) * a.k[2] + kw);
     phase.outputAt = outputElements_;
     outputElements_ += static_cast<std::size_t>(p.batch * M * phase.stored[0] * phase.stored[1] * phase.stored[2]);
     if (!phase.empty) {
@@ -166,10 +169,7 @@ void PhaseConvolutions::gather(const Phase& phase, const float* w, float* out) c
   const Axes3 a(p);
   const int64_t C = p.inChannels, Mg = p.outChannels / p.groups;
   const int64_t taps = a.k[0] * a.k[1] * a.k[2];
-  std::vector<int64_t> picked;  // the phase's taps (row-major over its axes) as filter taps
-  for (int64_t kd : phase.taps[0])
-    for (int64_t kh : phase.taps[1])
-      for (int64_t kw : phase.taps[2]) picked.push_back((kd * a.k[1] + kh) * a.k[2] + kw);
+  const std::vector<int64_t>& picked = phase.filterTaps;
   const auto count = static_cast<int64_t>(picked.size());
   const int64_t rows = C * Mg;
   // On every thread: plain calls gather on every call, and the others would wait.

@@ -59,6 +59,7 @@ class PhaseConvolutions {
     SpatialDims skip{0, 0, 0};                  // outputs computed in front of them (see the constructor)
     SpatialDims stored{1, 1, 1};                // outputs the convolution computes: skip + size (+ some past them)
     std::vector<int64_t> taps[kMaxSpatialRank];  // kernel index of each convolution tap, per axis
+    std::vector<int64_t> filterTaps;            // the convolution's taps (row-major) as taps of the filter
     bool empty = false;                         // no tap reaches it (or it has no outputs)
     dnnl::convolution_forward primitive;
     dnnl::memory::desc dst, weights, gathered, scratchpad;  // gathered: the taps, in w's order (gatheredDesc)

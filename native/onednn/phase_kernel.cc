@@ -185,6 +185,20 @@ PhaseKernel::PhaseKernel(const Problem& problem, MathMode math) : problem_(probl
     packedElements_ += static_cast<std::size_t>(blocks_ * phase.taps * p.inChannels * kChannels);
   }
   zeros_.assign(static_cast<std::size_t>(p.inChannels), 0.f);
+  // Per filter tap, for pack(): where its block 0 starts in the packed weights, and the distance to
+  // the next block.
+  packStart_.assign(static_cast<std::size_t>(a.k[0] * a.k[1] * a.k[2]), 0);
+  packBlockStride_.assign(packStart_.size(), 0);
+  for (const Phase& phase : phases_) {
+    int64_t t = 0;
+    for (int64_t kd : phase.axes[0].taps)
+      for (int64_t kh : phase.axes[1].taps)
+        for (int64_t kw : phase.axes[2].taps) {
+          const auto tap = static_cast<std::size_t>((kd * a.k[1] + kh) * a.k[2] + kw);
+          packStart_[tap] = static_cast<int64_t>(phase.packedAt) + t++ * p.inChannels * kChannels;
+          packBlockStride_[tap] = phase.taps * p.inChannels * kChannels;
+        }
+  }
   // Blocked order where a phase's weights per block of output channels outgrow a share of L2.
   int64_t mostTaps = 0;
   for (const Phase& phase : phases_) mostTaps = std::max(mostTaps, phase.taps);
@@ -209,18 +223,8 @@ void PhaseKernel::pack(const float* w, float* out) const {
   const Problem& p = problem_;
   const Axes3 a(p);
   const int64_t C = p.inChannels, M = p.outChannels, taps = a.k[0] * a.k[1] * a.k[2];
-  // Per filter tap: where its block 0 starts in `out`, and the distance to the next block.
-  std::vector<int64_t> start(static_cast<std::size_t>(taps), 0), blockStride(static_cast<std::size_t>(taps), 0);
-  for (const Phase& phase : phases_) {
-    int64_t t = 0;
-    for (int64_t kd : phase.axes[0].taps)
-      for (int64_t kh : phase.axes[1].taps)
-        for (int64_t kw : phase.axes[2].taps) {
-          const auto tap = static_cast<std::size_t>((kd * a.k[1] + kh) * a.k[2] + kw);
-          start[tap] = static_cast<int64_t>(phase.packedAt) + t++ * C * kChannels;
-          blockStride[tap] = phase.taps * C * kChannels;
-        }
-  }
+  const std::vector<int64_t>& start = packStart_;
+  const std::vector<int64_t>& blockStride = packBlockStride_;
   applyThreadCount();
   constexpr int64_t kTileChannels = 16;
   if (p.filterLayout == FilterLayout::SpatialOutIn) {  // TF: [taps][M][C]

@@ -80,6 +80,7 @@ class PhaseKernel {
   int64_t stretches_ = 0;         // streaming order: work items per phase (the most any phase has)
   int64_t chunk_ = 0;             // blocked order (0: streaming): taps × input channels per chunk
   std::vector<float> zeros_;      // C zeros: the input where a tap falls outside x
+  std::vector<int64_t> packStart_, packBlockStride_;  // per filter tap: see the constructor
   LayoutReorder xToChannelsLast_, yToChannelsFirst_;  // channels first: x on the way in, y on the way out
   std::size_t packedElements_ = 0;
 };
