@@ -49,25 +49,17 @@ bool cpuHasKernel() {
 
 #if DECONV_PHASE_KERNEL
 
-// R output pixels × 8·V output channels: starts from from[r] (each pixel's 16 bias values), adds
-// for each of `taps` taps the pixels' C input values (pixels[t·R + r]) times the tap's packed
-// weights (weights[t], C rows of 16), and stores the first `valid` channels of each pixel at
-// out[r]. The accumulators stay in registers (12 of the 16 for 6 × 16): every loop over them is
-// unrolled, since one indexed at run time would keep them all in memory.
+// The products of `taps` taps of C input channels into acc (R pixels × 8·V output channels): pixel
+// r of tap t reads pixels[t·R + r], tap t's packed weights (C rows of 16) start at
+// weights + t·tapStride. Inlined into the kernels, whose accumulators it keeps in registers.
 template <int R, int V>
-__attribute__((target("avx2,fma"))) void accumulate(const float* const* pixels, const float* const* weights, int64_t taps, int64_t C,
-                                                    const float* const* from, float* const* out, int64_t valid) {
-  __m256 acc[R][V];
-#pragma GCC unroll 6
-  for (int r = 0; r < R; ++r) {
-#pragma GCC unroll 2
-    for (int v = 0; v < V; ++v) acc[r][v] = _mm256_loadu_ps(from[r] + 8 * v);
-  }
+__attribute__((target("avx2,fma"), always_inline)) inline void addTaps(__m256 (&acc)[R][V], const float* const* pixels, int64_t taps,
+                                                                       int64_t C, const float* weights, int64_t tapStride) {
   for (int64_t t = 0; t < taps; ++t) {
     const float* p[R];
 #pragma GCC unroll 6
     for (int r = 0; r < R; ++r) p[r] = pixels[t * R + r];
-    const float* w = weights[t];
+    const float* w = weights + t * tapStride;
 #pragma GCC unroll 4
     for (int64_t c = 0; c < C; ++c, w += PhaseKernel::kChannels) {
       const __m256 w0 = _mm256_loadu_ps(w);
@@ -80,6 +72,23 @@ __attribute__((target("avx2,fma"))) void accumulate(const float* const* pixels, 
       }
     }
   }
+}
+
+// R output pixels × 8·V output channels: starts from from[r] (each pixel's 16 bias values), adds
+// for each of `taps` taps the pixels' C input values (pixels[t·R + r]) times the tap's packed
+// weights (weights + t·tapStride, C rows of 16), and stores the first `valid` channels of each
+// pixel at out[r]. The accumulators stay in registers (12 of the 16 for 6 × 16): every loop over
+// them is unrolled, since one indexed at run time would keep them all in memory.
+template <int R, int V>
+__attribute__((target("avx2,fma"))) void accumulate(const float* const* pixels, const float* weights, int64_t tapStride, int64_t taps,
+                                                    int64_t C, const float* const* from, float* const* out, int64_t valid) {
+  __m256 acc[R][V];
+#pragma GCC unroll 6
+  for (int r = 0; r < R; ++r) {
+#pragma GCC unroll 2
+    for (int v = 0; v < V; ++v) acc[r][v] = _mm256_loadu_ps(from[r] + 8 * v);
+  }
+  addTaps<R, V>(acc, pixels, taps, C, weights, tapStride);
   if (valid == 8 * V) {
 #pragma GCC unroll 6
     for (int r = 0; r < R; ++r) {
@@ -97,7 +106,7 @@ __attribute__((target("avx2,fma"))) void accumulate(const float* const* pixels, 
   }
 }
 
-using Kernel = void (*)(const float* const*, const float* const*, int64_t, int64_t, const float* const*, float* const*, int64_t);
+using Kernel = void (*)(const float* const*, const float*, int64_t, int64_t, int64_t, const float* const*, float* const*, int64_t);
 
 // By pixel count (1 to 6), for 16 and for 8 output channels.
 constexpr Kernel kKernels16[] = {accumulate<1, 2>, accumulate<2, 2>, accumulate<3, 2>, accumulate<4, 2>, accumulate<5, 2>, accumulate<6, 2>};
@@ -118,24 +127,7 @@ __attribute__((target("avx2,fma"))) void accumulateBlocks(const float* const* pi
     const __m256 b1 = bias != nullptr ? _mm256_loadu_ps(bias + 16 * b + 8) : _mm256_setzero_ps();
 #pragma GCC unroll 6
     for (int r = 0; r < R; ++r) acc[r][0] = b0, acc[r][1] = b1;
-    const float* blockWeights = weights + b * blockStride;
-    for (int64_t t = 0; t < taps; ++t) {
-      const float* p[R];
-#pragma GCC unroll 6
-      for (int r = 0; r < R; ++r) p[r] = pixels[t * R + r];
-      const float* w = blockWeights + t * tapStride;
-#pragma GCC unroll 4
-      for (int64_t c = 0; c < C; ++c, w += PhaseKernel::kChannels) {
-        const __m256 w0 = _mm256_loadu_ps(w);
-        const __m256 w1 = _mm256_loadu_ps(w + 8);
-#pragma GCC unroll 6
-        for (int r = 0; r < R; ++r) {
-          const __m256 x = _mm256_broadcast_ss(p[r] + c);
-          acc[r][0] = _mm256_fmadd_ps(x, w0, acc[r][0]);
-          acc[r][1] = _mm256_fmadd_ps(x, w1, acc[r][1]);
-        }
-      }
-    }
+    addTaps<R, 2>(acc, pixels, taps, C, weights + b * blockStride, tapStride);
 #pragma GCC unroll 6
     for (int r = 0; r < R; ++r) {
       _mm256_storeu_ps(out[r] + 16 * b, acc[r][0]);
@@ -177,6 +169,12 @@ PhaseKernel::PhaseKernel(const Problem& problem, MathMode math) : problem_(probl
       for (const PhaseTap& tap : phaseTaps(ax.phase, s, a.k[axis], d, a.pb[axis])) {
         ax.taps.push_back(tap.k);
         ax.offsets.push_back(tap.offset);
+      }
+      if (!ax.offsets.empty()) {
+        ax.interiorFrom = -*std::min_element(ax.offsets.begin(), ax.offsets.end());
+        ax.interiorTo = a.in[axis] - *std::max_element(ax.offsets.begin(), ax.offsets.end());
+      } else {
+        ax.interiorTo = a.in[axis];
       }
       phase.taps *= static_cast<int64_t>(ax.taps.size());
     }
@@ -382,13 +380,6 @@ void PhaseKernel::compute(const Phase& ph, int64_t begin, int64_t end, int64_t b
           ++t;
         }
   }
-  // Per axis, the outputs j whose every tap reads inside x (most of them: no bounds to check).
-  int64_t interiorFrom[3], interiorTo[3];
-  for (int axis = 0; axis < 3; ++axis) {
-    const std::vector<int64_t>& offsets = axes[axis].offsets;
-    interiorFrom[axis] = offsets.empty() ? 0 : -*std::min_element(offsets.begin(), offsets.end());
-    interiorTo[axis] = a.in[axis] - (offsets.empty() ? 0 : *std::max_element(offsets.begin(), offsets.end()));
-  }
   // The first pixel's (image, j per axis); later ones count on.
   int64_t j[3], n;
   {
@@ -400,7 +391,6 @@ void PhaseKernel::compute(const Phase& ph, int64_t begin, int64_t end, int64_t b
     n = rest;
   }
   const float* pixels[kMaxTaps * kPixels];
-  const float* weights[kMaxTaps];
   int64_t target[kPixels];  // each pixel's place in y (channels last)
   float* out[kPixels];
   const float* from[kPixels];
@@ -413,8 +403,8 @@ void PhaseKernel::compute(const Phase& ph, int64_t begin, int64_t end, int64_t b
       const int64_t od = axes[0].phase + s_[0] * j[0], oh = axes[1].phase + s_[1] * j[1], ow = axes[2].phase + s_[2] * j[2];
       target[r] = (n * plane + (od * a.out[1] + oh) * a.out[2] + ow) * M;
       const float* origin = x + (((n * a.in[0] + j[0]) * a.in[1] + j[1]) * a.in[2] + j[2]) * C;
-      if (j[0] >= interiorFrom[0] && j[0] < interiorTo[0] && j[1] >= interiorFrom[1] && j[1] < interiorTo[1] && j[2] >= interiorFrom[2] &&
-          j[2] < interiorTo[2]) {
+      if (j[0] >= axes[0].interiorFrom && j[0] < axes[0].interiorTo && j[1] >= axes[1].interiorFrom && j[1] < axes[1].interiorTo &&
+          j[2] >= axes[2].interiorFrom && j[2] < axes[2].interiorTo) {
         for (int64_t t = 0; t < taps; ++t) pixels[t * count + r] = origin + distance[t];
       } else {
         for (int64_t t = 0; t < taps; ++t) {
@@ -449,7 +439,6 @@ void PhaseKernel::compute(const Phase& ph, int64_t begin, int64_t end, int64_t b
       const int64_t m0 = block * kChannels, valid = std::min(kChannels, M - m0);
       const int64_t lanes = valid > 8 ? 16 : 8;
       const float* blockWeights = buffers.packed + ph.packedAt + block * taps * C * kChannels + c0 * kChannels;
-      for (int64_t t = 0; t < taps; ++t) weights[t] = blockWeights + t * C * kChannels;
       if (first && buffers.bias != nullptr) std::copy(buffers.bias + m0, buffers.bias + m0 + valid, bias16);
       for (int r = 0; r < count; ++r) {
         out[r] = y + target[r] + m0;
@@ -463,7 +452,7 @@ void PhaseKernel::compute(const Phase& ph, int64_t begin, int64_t end, int64_t b
           from[r] = partial[r];
         }
       }
-      (valid > 8 ? kKernels16 : kKernels8)[count - 1](pixels, weights, taps, depth, from, out, valid);
+      (valid > 8 ? kKernels16 : kKernels8)[count - 1](pixels, blockWeights, C * kChannels, taps, depth, from, out, valid);
       if (last && p.activation != Activation::None) {
         for (int r = 0; r < count; ++r)
           for (int64_t m = 0; m < valid; ++m) out[r][m] = activate(p, out[r][m]);

@@ -56,6 +56,7 @@ class PhaseKernel {
   struct PhaseAxis {
     int64_t phase = 0, size = 0;
     std::vector<int64_t> taps, offsets;
+    int64_t interiorFrom = 0, interiorTo = 0;  // the outputs j whose every tap reads inside x
   };
   struct Phase {
     PhaseAxis axes[3];
