@@ -248,7 +248,7 @@ describe.runIf(natives.includes('onednn'))('every way the oneDNN backend can com
 
   // Plans normally time their candidates and keep the fastest, so which one a small test problem
   // gets is up to the machine. DECONV_ONEDNN_VARIANT forces each in turn.
-  for (const variant of ['caller', 'other', 'preferred', 'gemm', 'gemm-input-first', 'gemm-images', 'gemm-input-first-images', 'tiled-matmul', 'phases', 'phases-images', 'phase-kernel', 'direct']) {
+  for (const variant of ['caller', 'other', 'preferred', 'gemm', 'gemm-input-first', 'gemm-images', 'gemm-input-first-images', 'tiled-matmul', 'phases', 'phases-images', 'phase-kernel', 'phase-rows', 'direct']) {
     it(`${variant}: random problems match the reference`, () => {
       withOnednnVariant(variant, () => {
         fc.assert(

@@ -29,6 +29,11 @@ inline std::vector<PhaseTap> phaseTaps(int64_t p, int64_t stride, int64_t kernel
   return taps;
 }
 
+// The taps of one phase along one axis, as two lists: kernel indices and input offsets.
+struct PhaseAxisTaps {
+  std::vector<int64_t> taps, offsets;
+};
+
 // How many of `out` outputs belong to phase p (o = p + s·j < out).
 inline int64_t phaseSize(int64_t p, int64_t stride, int64_t out) { return p < out ? (out - p + stride - 1) / stride : 0; }
 

@@ -144,7 +144,7 @@ void expectClose(const std::vector<float>& got, const std::vector<double>& want,
   }
 }
 
-const char* const kVariants[] = {"caller", "other", "preferred", "gemm", "gemm-input-first", "tiled-matmul", "phases", "gemm-images", "phases-images", "phase-kernel"};
+const char* const kVariants[] = {"caller", "other", "preferred", "gemm", "gemm-input-first", "tiled-matmul", "phases", "gemm-images", "phases-images", "phase-kernel", "phase-rows"};
 constexpr unsigned kVariantCount = sizeof(kVariants) / sizeof(kVariants[0]);
 
 // Figures for the closing line (printed at exit): inputs seen, refused, valid, computed.

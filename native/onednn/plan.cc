@@ -24,6 +24,7 @@
 #include "post_ops.h"
 #include "phase_convolutions.h"
 #include "phase_kernel.h"
+#include "phase_rows.h"
 #include "tiled_matmul.h"
 
 namespace deconv::onednn {
@@ -63,7 +64,7 @@ bool onlyChannelsFirstBuilds(const Problem& p) { return hasLongFilter(p) || hasS
 
 }  // namespace
 
-// DECONV_ONEDNN_VARIANT=caller|other|preferred|gemm|gemm-input-first|gemm-images|gemm-input-first-images|tiled-matmul|phases|phases-images|phase-kernel|direct forces one way of computing (where it
+// DECONV_ONEDNN_VARIANT=caller|other|preferred|gemm|gemm-input-first|gemm-images|gemm-input-first-images|tiled-matmul|phases|phases-images|phase-kernel|phase-rows|direct forces one way of computing (where it
 // applies) instead of timing: for tests that must cover every way, and for benchmarking one.
 constexpr int kForcedDirect = 100;  // not a Layouts: directDeconvolution, for any problem size
 static int forcedVariant() {
@@ -81,6 +82,7 @@ static int forcedVariant() {
   if (name == "phases") return 8;
   if (name == "phases-images") return 9;
   if (name == "phase-kernel") return 10;
+  if (name == "phase-rows") return 11;
   if (name == "direct") return kForcedDirect;
   return -1;
 }
@@ -202,6 +204,7 @@ const char* layoutsName(Layouts choice) {
     case Layouts::Phases: return "phases";
     case Layouts::PhasesImages: return "phases-images";
     case Layouts::PhaseKernel: return "phase-kernel";
+    case Layouts::PhaseRows: return "phase-rows";
   }
   return "?";
 }
@@ -232,7 +235,8 @@ void DeconvPlan::chooseLayouts(const Problem& computed, MathMode math) {
     const bool unsupported = (way && !GemmCol2im::supports(problem_, way->order)) ||
                              (choice == Layouts::TiledMatmul && !TiledMatmul::supports(problem_)) ||
                              ((choice == Layouts::Phases || choice == Layouts::PhasesImages) && !PhaseConvolutions::supports(problem_)) ||
-                             (choice == Layouts::PhaseKernel && !PhaseKernel::supports(problem_));
+                             (choice == Layouts::PhaseKernel && !PhaseKernel::supports(problem_)) ||
+                             (choice == Layouts::PhaseRows && !PhaseRows::supports(problem_));
     chosen_ = unsupported ? Layouts::Caller : choice;
     adopt(computed, math, chosen_);
     return;
@@ -286,6 +290,7 @@ void DeconvPlan::adopt(const Problem& computed, MathMode math, Layouts choice) {
   tiled_.reset();
   phases_.reset();
   kernel_.reset();
+  rows_.reset();
   binding_.reset();
   // A way of deconv's own, made for the problem; false (and the caller's layouts) where it cannot be.
   auto make = [&](auto& way, auto... extra) {
@@ -300,6 +305,7 @@ void DeconvPlan::adopt(const Problem& computed, MathMode math, Layouts choice) {
   if (choice == Layouts::Phases && make(phases_)) return;
   if (choice == Layouts::PhasesImages && make(phases_, PhaseConvolutions::Threads::AcrossImages)) return;
   if (choice == Layouts::PhaseKernel && make(kernel_)) return;
+  if (choice == Layouts::PhaseRows && make(rows_)) return;
   if (choice == Layouts::TiledMatmul && make(tiled_)) return;
   if (const auto way = gemmWay(choice)) {
     try {
@@ -324,6 +330,7 @@ struct DeconvPlan::Candidate {
   std::unique_ptr<TiledMatmul> tiled;
   std::unique_ptr<PhaseConvolutions> phases;
   std::unique_ptr<PhaseKernel> kernel;
+  std::unique_ptr<PhaseRows> rows;
   std::size_t weightsElements = 0;  // in the layout this way reads
   double warmUpMs = 0;  // round 0's untimed run
   double bestMs = std::numeric_limits<double>::infinity();
@@ -418,6 +425,16 @@ DeconvPlan::Layouts DeconvPlan::timedChoice(const Problem& computed, MathMode ma
       // not buildable here
     }
   }
+  if (PhaseRows::supports(problem_) && math == MathMode::Float32) {
+    try {
+      Candidate c(Layouts::PhaseRows);
+      c.rows = std::make_unique<PhaseRows>(problem_, math);
+      c.weightsElements = c.rows->packedElements();
+      candidates.push_back(std::move(c));
+    } catch (const Error&) {
+      // not buildable here
+    }
+  }
   if (candidates.empty()) return built_.layouts;
   const double buildMs = msSince(choiceStart);
 
@@ -451,6 +468,8 @@ DeconvPlan::Layouts DeconvPlan::timedChoice(const Problem& computed, MathMode ma
       c.phases->executePacked(x.data(), w.data(), bias.data(), y.data());
     } else if (c.kernel) {
       c.kernel->executePacked(x.data(), w.data(), bias.data(), y.data());
+    } else if (c.rows) {
+      c.rows->executePacked(x.data(), w.data(), bias.data(), y.data());
     } else {
       Binding binding = makeBinding(*c.primitive);
       run(*c.primitive, binding, x.data(), w.data(), bias.data(), y.data());
@@ -558,6 +577,7 @@ DeconvPlan::Layouts DeconvPlan::timedChoice(const Problem& computed, MathMode ma
   tiled_ = std::move(winner->tiled);
   phases_ = std::move(winner->phases);
   kernel_ = std::move(winner->kernel);
+  rows_ = std::move(winner->rows);
   if (winner->primitive) built_ = std::move(*winner->primitive);
   return winner->layouts;
 }
@@ -612,6 +632,7 @@ std::size_t DeconvPlan::packedBytes() const {
   if (gemm_ || tiled_ || direct_) return (problem_.filterElements() + problem_.biasElements()) * sizeof(float);
   if (phases_) return (phases_->packedElements() + problem_.biasElements()) * sizeof(float);
   if (kernel_) return (kernel_->packedElements() + problem_.biasElements()) * sizeof(float);
+  if (rows_) return (rows_->packedElements() + problem_.biasElements()) * sizeof(float);
   return built_.desc.weights_desc().get_size() + (problem_.hasBias ? problem_.outChannels * sizeof(float) : 0);
 }
 
@@ -620,6 +641,7 @@ const char* DeconvPlan::implementation() const {
   if (tiled_) return TiledMatmul::implementation();
   if (phases_) return phases_->implementation();
   if (kernel_) return PhaseKernel::implementation();
+  if (rows_) return PhaseRows::implementation();
   return gemm_ ? gemm_->implementation() : built_.desc.impl_info_str();
 }
 
@@ -629,6 +651,7 @@ void DeconvPlan::execute(const float* x, const float* w, const float* bias, floa
   if (tiled_) return tiled_->execute(x, w, bias, y);
   if (phases_) return phases_->execute(x, w, bias, y);
   if (kernel_) return kernel_->execute(x, w, bias, y);
+  if (rows_) return rows_->execute(x, w, bias, y);
   applyThreadCount();
   const float* weights = w;
   if (built_.reorderWeights) {
@@ -658,6 +681,9 @@ std::shared_ptr<const PackedWeights> DeconvPlan::pack(const float* w, const floa
   } else if (kernel_) {
     packed->weights.resize(kernel_->packedElements());
     kernel_->pack(w, packed->weights.data());
+  } else if (rows_) {
+    packed->weights.resize(rows_->packedElements());
+    rows_->pack(w, packed->weights.data());
   } else if (built_.reorderWeights) {
     packed->weights.resize(built_.desc.weights_desc().get_size() / sizeof(float));
     applyThreadCount();
@@ -680,6 +706,7 @@ void DeconvPlan::execute(const float* x, const PackedWeights& packed, float* y) 
   if (tiled_) return tiled_->executePacked(x, packed.weights.data(), bias, y);
   if (phases_) return phases_->executePacked(x, packed.weights.data(), bias, y);
   if (kernel_) return kernel_->executePacked(x, packed.weights.data(), bias, y);
+  if (rows_) return rows_->executePacked(x, packed.weights.data(), bias, y);
   applyThreadCount();
   run(x, packed.weights.data(), bias, y);
 }

@@ -23,6 +23,7 @@ namespace deconv::onednn {
 class GemmCol2im;
 class PhaseConvolutions;
 class PhaseKernel;
+class PhaseRows;
 class TiledMatmul;
 
 // How arithmetic is done inside the primitive; inputs and outputs are float32 either way.
@@ -63,8 +64,9 @@ class DeconvPlan {
   // across images. TiledMatmul: one matmul writing y in place, where the kernel is the stride
   // (tiled_matmul.h). Phases: a forward convolution per output phase (phase_convolutions.h), its
   // threads within each or across images. PhaseKernel: deconv's own AVX2 kernel per output phase,
-  // writing y in place (phase_kernel.h).
-  enum class Layouts { Caller, OtherPlain, Preferred, Gemm, GemmInputFirst, GemmImages, GemmInputFirstImages, TiledMatmul, Phases, PhasesImages, PhaseKernel };
+  // writing y in place (phase_kernel.h). PhaseRows: deconv's own AVX2 kernel along W, channels
+  // first, writing whole rows of y in place (phase_rows.h).
+  enum class Layouts { Caller, OtherPlain, Preferred, Gemm, GemmInputFirst, GemmImages, GemmInputFirstImages, TiledMatmul, Phases, PhasesImages, PhaseKernel, PhaseRows };
 
   // The deconvolution primitive for the inner box in one choice of layouts, with the reorders
   // that choice needs. A plan keeps one; choosing a way builds several side by side.
@@ -108,6 +110,7 @@ class DeconvPlan {
   std::unique_ptr<TiledMatmul> tiled_;  // set when the plan computes with TiledMatmul
   std::unique_ptr<PhaseConvolutions> phases_;  // set when the plan computes with PhaseConvolutions
   std::unique_ptr<PhaseKernel> kernel_;        // set when the plan computes with PhaseKernel
+  std::unique_ptr<PhaseRows> rows_;            // set when the plan computes with PhaseRows
   PrimitiveBuild built_;              // the primitive otherwise (the last one built)
   Layouts chosen_ = Layouts::Caller;  // the way chooseLayouts settled on
   // Output positions that no input reaches and that oneDNN will not produce itself (before the
