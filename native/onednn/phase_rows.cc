@@ -28,6 +28,8 @@ constexpr int64_t kMaxTaps = 64;
 constexpr int kMaxWTaps = 3;
 // Output rows per work item at most: the x rows they read are staged once for all of them.
 constexpr int64_t kRowsPerItem = 128;
+// Staged x per work item at most where items are runs of calls along a row (half of L2).
+constexpr int64_t kStageBytes = 256 << 10;
 
 bool cpuHasKernel() {
 #if DECONV_PHASE_ROWS
@@ -166,6 +168,8 @@ bool PhaseRows::supports(const Problem& p) {
   return mostD * mostH <= kMaxTaps;
 }
 
+bool PhaseRows::worthTiming(const Problem& p) { return supports(p) && phaseSize(0, 2, Axes3(p).out[2]) > 8; }
+
 PhaseRows::PhaseRows(const Problem& problem, MathMode math) : problem_(problem) {
   if (!supports(problem)) throw Error(ErrorKind::Error, "PhaseRows: not channels first, more than one group, no stride 2 along W, or no AVX2");
   if (math != MathMode::Float32) throw Error(ErrorKind::Error, "PhaseRows: float32 math only");
@@ -197,8 +201,7 @@ PhaseRows::PhaseRows(const Problem& problem, MathMode math) : problem_(problem) 
     for (int k = 0; k < wCount_[phase]; ++k) wColumn_[phase][k] = offsets[phase][k] - least_;
   // Phase 0 has the most outputs along W (ceil(OW / 2)); each call covers kChunk of each phase.
   chunks_ = (phaseSize(0, 2, a.out[2]) + kChunk - 1) / kChunk;
-  // Wide enough for the last call's loads at the largest offset; a whole number of 32-byte vectors.
-  stagedWidth_ = (chunks_ * kChunk + (most - least_) + 7) / 8 * 8;
+  span_ = most - least_;
 
   for (int64_t pd = 0; pd < a.s[0]; ++pd) {
     for (int64_t ph = 0; ph < a.s[1]; ++ph) {
@@ -214,13 +217,19 @@ PhaseRows::PhaseRows(const Problem& problem, MathMode math) : problem_(problem) 
   // each other (32 channels: 6, 6, 5, 5, 5, 5).
   const int64_t blocks = (p.outChannels + kChannels - 1) / kChannels;
   for (int64_t b = 0; b <= blocks; ++b) blockStart_.push_back(b * (p.outChannels / blocks) + std::min(b, p.outChannels % blocks));
-  // Work items: runs of whole rows (H) of up to kRowsPerItem, or of whole planes (D) of up to
-  // kRowsPerItem rows in all, few enough for the x rows they share to be staged once (each is read
-  // by the rows of every phase), enough for the threads to share out (eight each).
-  const int64_t rows = p.batch * a.out[0] * a.out[1];
-  const int64_t perItem = std::clamp<int64_t>(rows / (8 * static_cast<int64_t>(numThreads())), 1, kRowsPerItem);
+  // Work items: enough for the threads to share out (eight each). Runs of whole rows (H) of up to
+  // kRowsPerItem, or of whole planes (D) of up to kRowsPerItem rows in all, so that the x rows they
+  // share are staged once (each is read by the rows of every phase); where there are too few rows
+  // (long 1-D signals), runs of calls along a row, their staged x within kStageBytes.
+  const int64_t rows = p.batch * a.out[0] * a.out[1], wanted = 8 * static_cast<int64_t>(numThreads());
+  const int64_t perItem = std::clamp<int64_t>(rows / wanted, 1, kRowsPerItem);
   ohRun_ = std::min(perItem, a.out[1]);
   odRun_ = std::max<int64_t>(1, perItem / a.out[1]);
+  chunkRun_ = chunks_;
+  if (rows < wanted) {
+    const int64_t fitting = std::max<int64_t>(1, kStageBytes / (p.inChannels * kChunk * static_cast<int64_t>(sizeof(float))));
+    chunkRun_ = std::clamp<int64_t>((chunks_ * rows + wanted - 1) / wanted, 1, fitting);
+  }
 }
 
 // The weights in the order the kernels read them: per D × H phase, per block of output channels,
@@ -273,15 +282,17 @@ void PhaseRows::run(const float* x, const float* packed, const float* bias, floa
   const Problem& p = problem_;
   const Axes3 a(p);
   const int64_t ohRuns = (a.out[1] + ohRun_ - 1) / ohRun_, odRuns = (a.out[0] + odRun_ - 1) / odRun_;
-  const int64_t items = p.batch * odRuns * ohRuns;
+  const int64_t chunkRuns = (chunks_ + chunkRun_ - 1) / chunkRun_;
+  const int64_t items = p.batch * odRuns * ohRuns * chunkRuns;
 #pragma omp parallel
   {
     Scratch scratch;
 #pragma omp for schedule(dynamic, 1)
     for (int64_t index = 0; index < items; ++index) {
       Item item;
-      item.n = index / (odRuns * ohRuns);
-      const int64_t odRun = index / ohRuns % odRuns, ohRun = index % ohRuns;
+      item.n = index / (odRuns * ohRuns * chunkRuns);
+      const int64_t odRun = index / (ohRuns * chunkRuns) % odRuns, ohRun = index / chunkRuns % ohRuns, chunkRun = index % chunkRuns;
+      item.chunk[0] = chunkRun * chunkRun_, item.chunk[1] = std::min(chunks_, item.chunk[0] + chunkRun_);
       item.od[0] = odRun * odRun_, item.od[1] = std::min(a.out[0], item.od[0] + odRun_);
       item.oh[0] = ohRun * ohRun_, item.oh[1] = std::min(a.out[1], item.oh[0] + ohRun_);
       computeItem(item, x, packed, bias, y, scratch);
@@ -308,23 +319,26 @@ void inputRange(const std::vector<PhaseAxisTaps>& phases, int64_t stride, int64_
 void PhaseRows::computeItem(const Item& item, const float* x, const float* packed, const float* bias, float* y, Scratch& scratch) const {
   const Problem& p = problem_;
   const Axes3 a(p);
-  const int64_t C = p.inChannels, M = p.outChannels, W = stagedWidth_;
+  const int64_t C = p.inChannels, M = p.outChannels;
   // Stage the x rows that the item's output rows read: [id][ih][c][W], input iw at column
-  // iw − least_, zeros around. Read plane by plane, each plane's rows in order.
+  // iw − first, zeros around; wide enough for the last call's loads at the largest offset, a whole
+  // number of 32-byte vectors. Read plane by plane, each plane's rows in order.
+  const int64_t first = item.chunk[0] * kChunk + least_;
+  const int64_t W = ((item.chunk[1] - item.chunk[0]) * kChunk + span_ + 7) / 8 * 8;
   int64_t idLow, idHigh, ihLow, ihHigh;
   inputRange(dh_[0], a.s[0], a.in[0], item.od[0], item.od[1], idLow, idHigh);
   inputRange(dh_[1], a.s[1], a.in[1], item.oh[0], item.oh[1], ihLow, ihHigh);
   const int64_t idCount = std::max<int64_t>(0, idHigh - idLow + 1), ihCount = std::max<int64_t>(0, ihHigh - ihLow + 1);
   std::vector<float>& stage = scratch.stage;
   stage.resize(static_cast<std::size_t>(std::max<int64_t>(1, idCount * ihCount * C * W)));
-  const int64_t from = std::max<int64_t>(0, -least_), to = std::max(from, std::min<int64_t>(W, a.in[2] - least_));
+  const int64_t from = std::clamp<int64_t>(-first, 0, W), to = std::clamp<int64_t>(a.in[2] - first, from, W);
   for (int64_t d = 0; d < idCount; ++d)
     for (int64_t c = 0; c < C; ++c) {
-      const float* source = x + (((item.n * C + c) * a.in[0] + idLow + d) * a.in[1] + ihLow) * a.in[2] + least_;
+      const float* source = x + (((item.n * C + c) * a.in[0] + idLow + d) * a.in[1] + ihLow) * a.in[2];
       for (int64_t r = 0; r < ihCount; ++r, source += a.in[2]) {
         float* row = stage.data() + ((d * ihCount + r) * C + c) * W;
         std::fill(row, row + from, 0.f);
-        std::copy(source + from, source + to, row + from);
+        std::copy(source + first + from, source + first + to, row + from);
         std::fill(row + to, row + W, 0.f);
       }
     }
@@ -363,8 +377,8 @@ void PhaseRows::computeItem(const Item& item, const float* x, const float* packe
       const float* chunkRows[kMaxTaps];
       call.rows = chunkRows, call.tapIndex = tapIndex, call.taps = taps;
       call.weights = packed + phase.packedAt, call.phaseTaps = phase.taps;
-      for (int64_t chunk = 0; chunk < chunks_; ++chunk) {
-        for (int64_t t = 0; t < taps; ++t) chunkRows[t] = rows[t] + chunk * kChunk;
+      for (int64_t chunk = item.chunk[0]; chunk < item.chunk[1]; ++chunk) {
+        for (int64_t t = 0; t < taps; ++t) chunkRows[t] = rows[t] + (chunk - item.chunk[0]) * kChunk;
         call.y = yRow + 2 * kChunk * chunk;
         call.valid = std::min<int64_t>(2 * kChunk, a.out[2] - 2 * kChunk * chunk);
         for (int wPhase = 0; wPhase < 2; ++wPhase) {

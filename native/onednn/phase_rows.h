@@ -38,6 +38,9 @@ class PhaseRows {
   // Whether the problem has this way's shape: channels first, one group, stride 2 along W with 1 to
   // 3 taps in each W phase, at most 64 D × H taps per phase; and the CPU the kernel.
   static bool supports(const Problem& problem);
+  // Whether the rows are long enough to be worth timing: more than 8 outputs per W phase (at 8,
+  // half the lanes of each call idle: dcgan-g3 at batch 1 ran 0.79 ms against PhaseKernel's 0.43).
+  static bool worthTiming(const Problem& problem);
 
   // Throws deconv::Error where the problem is not supported or for bf16 math.
   PhaseRows(const Problem& problem, MathMode math);
@@ -60,9 +63,10 @@ class PhaseRows {
   };
 
   void run(const float* x, const float* packed, const float* bias, float* y) const;
-  // A work item: output rows [oh[0], oh[1]) of the planes [od[0], od[1]) of image n.
+  // A work item: the calls [chunk[0], chunk[1]) along output rows [oh[0], oh[1]) of the planes
+  // [od[0], od[1]) of image n.
   struct Item {
-    int64_t n = 0, od[2] = {0, 0}, oh[2] = {0, 0};
+    int64_t n = 0, od[2] = {0, 0}, oh[2] = {0, 0}, chunk[2] = {0, 0};
   };
   // A thread's buffers: the staged x rows, and phase 0's sums for phase 1 (M × kChunk).
   struct Scratch {
@@ -76,11 +80,11 @@ class PhaseRows {
   int64_t wTaps_[2][3] = {};        // kernel index of each W tap, phase 0 then phase 1
   int64_t wColumn_[2][3] = {};      // its offset in the staged row (input offset − the least)
   int wCount_[2] = {0, 0};          // W taps per phase
-  int64_t least_ = 0;               // the least W input offset: staged column 0 is input least_
+  int64_t least_ = 0, span_ = 0;    // the least W input offset, and the most less the least
   int64_t chunks_ = 0;              // calls along a row (kChunk outputs of each W phase each)
-  int64_t stagedWidth_ = 0;         // floats per staged row
   std::vector<int64_t> blockStart_; // first output channel of each block of the kernel (and M)
   int64_t odRun_ = 1, ohRun_ = 1;   // planes (D) and rows (H) per work item
+  int64_t chunkRun_ = 1;            // calls along a row per work item
   std::size_t packedElements_ = 0;
 };
 

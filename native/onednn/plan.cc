@@ -425,7 +425,7 @@ DeconvPlan::Layouts DeconvPlan::timedChoice(const Problem& computed, MathMode ma
       // not buildable here
     }
   }
-  if (PhaseRows::supports(problem_) && math == MathMode::Float32) {
+  if (PhaseRows::worthTiming(problem_) && math == MathMode::Float32) {
     try {
       Candidate c(Layouts::PhaseRows);
       c.rows = std::make_unique<PhaseRows>(problem_, math);
