@@ -1,14 +1,5 @@
 #include "phase_kernel.h"
 
-// The kernel is x86-64 AVX2 code, compiled with GCC's or Clang's target attribute; elsewhere the
-// way is simply not offered.
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-#define DECONV_PHASE_KERNEL 1
-#include <immintrin.h>
-#else
-#define DECONV_PHASE_KERNEL 0
-#endif
-
 #include <algorithm>
 #include <cstring>
 
@@ -16,6 +7,7 @@
 #include "../core/axes3.h"
 #include "../core/error.h"
 #include "../core/phases.h"
+#include "avx2_kernels.h"
 #include "context.h"
 
 namespace deconv::onednn {
@@ -38,16 +30,7 @@ constexpr int64_t kStretch = 48;
 constexpr int64_t kStreamingWeightBytes = 256 << 10;
 constexpr int64_t kChunkWeightBytes = 1 << 20;
 
-bool cpuHasKernel() {
-#if DECONV_PHASE_KERNEL
-  static const bool has = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-  return has;
-#else
-  return false;
-#endif
-}
-
-#if DECONV_PHASE_KERNEL
+#if DECONV_AVX2_KERNELS
 
 // The products of `taps` taps of C input channels into acc (R pixels × 8·V output channels): pixel
 // r of tap t reads pixels[t·R + r], tap t's packed weights (C rows of 16) start at
@@ -143,7 +126,7 @@ constexpr BlocksKernel kBlocksKernels[] = {accumulateBlocks<1>, accumulateBlocks
 
 }  // namespace
 
-bool PhaseKernel::supports(const Problem& p) { return p.groups == 1 && cpuHasKernel(); }
+bool PhaseKernel::supports(const Problem& p) { return p.groups == 1 && cpuHasAvx2Kernels(); }
 
 PhaseKernel::PhaseKernel(const Problem& problem, MathMode math) : problem_(problem) {
   if (!supports(problem)) throw Error(ErrorKind::Error, "PhaseKernel: more than one group, or no AVX2 and FMA");
@@ -295,7 +278,7 @@ void PhaseKernel::executePacked(const float* x, const float* packed, const float
 // in chunks of input channels, the sums so far kept in y. Threads take items in turn (phases
 // differ in taps, so in work).
 void PhaseKernel::run(const float* x, const float* packed, const float* bias, float* y) const {
-#if !DECONV_PHASE_KERNEL
+#if !DECONV_AVX2_KERNELS
   (void)x, (void)packed, (void)bias, (void)y;
   throw Error(ErrorKind::Error, "PhaseKernel: not built for this CPU");
 #else
@@ -348,7 +331,7 @@ void PhaseKernel::run(const float* x, const float* packed, const float* bias, fl
 #endif
 }
 
-#if DECONV_PHASE_KERNEL
+#if DECONV_AVX2_KERNELS
 // Output pixels [begin, end) of the phase (numbered across rows and images), channel blocks
 // [blockBegin, blockEnd), input channels [c0, c0 + depth): the first chunk starts from the bias,
 // later ones from the sums in y; the last applies the activation. A pixel's position is counted

@@ -15,7 +15,7 @@
 // 94 GFLOP/s of a core's 103); on a layer it saves their copy of y and the barrier after each
 // phase (radford-2 at batch 16: 42 ms against 50; dcgan-g3 at batch 64: 26 against 29; about
 // even on style-up). Plans time this way against the others.
-// Needs AVX2 and FMA (checked at run time; the addon itself is built for plain x86-64).
+// Needs AVX2 and FMA (avx2_kernels.h).
 #pragma once
 
 #include <cstddef>

@@ -1,14 +1,5 @@
 #include "phase_rows.h"
 
-// The kernel is x86-64 AVX2 code, compiled with GCC's or Clang's target attribute; elsewhere the
-// way is simply not offered.
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-#define DECONV_PHASE_ROWS 1
-#include <immintrin.h>
-#else
-#define DECONV_PHASE_ROWS 0
-#endif
-
 #include <algorithm>
 #include <cstring>
 
@@ -16,6 +7,7 @@
 #include "../core/axes3.h"
 #include "../core/error.h"
 #include "../core/phases.h"
+#include "avx2_kernels.h"
 #include "context.h"
 
 namespace deconv::onednn {
@@ -31,16 +23,7 @@ constexpr int64_t kRowsPerItem = 128;
 // Staged x per work item at most where items are runs of calls along a row (half of L2).
 constexpr int64_t kStageBytes = 256 << 10;
 
-bool cpuHasKernel() {
-#if DECONV_PHASE_ROWS
-  static const bool has = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-  return has;
-#else
-  return false;
-#endif
-}
-
-#if DECONV_PHASE_ROWS
+#if DECONV_AVX2_KERNELS
 
 // What one row's call of the kernels works on: the row's D × H taps, one W phase of it and all
 // blocks of output channels.
@@ -54,7 +37,7 @@ struct RowCall {
   const float* weights;      // the D × H phase's packed weights
   int64_t phaseTaps;         // its taps (reached or not)
   int phaseOffset;           // W taps of phase 0 when the call is for phase 1, else 0
-  int wTaps;                 // W taps of the both W phases together
+  int wTaps;                 // W taps of both W phases together
   const float* bias;         // or null
   float* evens;              // phase 0's sums, M × 16, for phase 1 to interleave
   float* y;                  // the row's first output at channel 0
@@ -153,7 +136,7 @@ constexpr PhaseBlocks kPhaseBlocks[2][3] = {
 }  // namespace
 
 bool PhaseRows::supports(const Problem& p) {
-  if (p.layout != Layout::ChannelsFirst || p.groups != 1 || !cpuHasKernel()) return false;
+  if (p.layout != Layout::ChannelsFirst || p.groups != 1 || !cpuHasAvx2Kernels()) return false;
   const Axes3 a(p);
   if (a.s[2] != 2) return false;
   for (int64_t phase = 0; phase < 2; ++phase) {
@@ -274,7 +257,7 @@ void PhaseRows::executePacked(const float* x, const float* packed, const float* 
 
 // Threads take the work items in turn (the rows' phases differ in taps, so in work).
 void PhaseRows::run(const float* x, const float* packed, const float* bias, float* y) const {
-#if !DECONV_PHASE_ROWS
+#if !DECONV_AVX2_KERNELS
   (void)x, (void)packed, (void)bias, (void)y;
   throw Error(ErrorKind::Error, "PhaseRows: not built for this CPU");
 #else
@@ -301,7 +284,7 @@ void PhaseRows::run(const float* x, const float* packed, const float* bias, floa
 #endif
 }
 
-#if DECONV_PHASE_ROWS
+#if DECONV_AVX2_KERNELS
 namespace {
 // The input rows [low, high] that outputs [begin, end) of an axis read through the phases' taps
 // (empty when high < low).

@@ -20,7 +20,7 @@
 // channel planes lie 4 KiB and more apart in x, all in one set of the L1 cache, and the padding
 // stands for the inputs outside x along W). Along D and H, a tap outside x is skipped for the
 // whole row.
-// Needs AVX2 and FMA (checked at run time; the addon itself is built for plain x86-64).
+// Needs AVX2 and FMA (avx2_kernels.h).
 #pragma once
 
 #include <cstddef>
