@@ -25,41 +25,40 @@ constexpr int64_t kStageBytes = 256 << 10;
 
 #if DECONV_AVX2_KERNELS
 
-// What one row's call of the kernels works on: the row's D × H taps, one W phase of it and all
-// blocks of output channels.
+// What one call of the kernels works on: a row's D × H taps, a run of kChunk-output steps along
+// it, every block of output channels.
 struct RowCall {
-  const float* const* rows;  // per tap, its staged x rows (C rows of `width` floats) at the call's first input
-  const int64_t* tapIndex;   // per tap, its place among the D × H phase's taps (the packed weights' order)
+  const float* const* rows;   // per tap, its staged x rows (C rows of `width` floats) at the run's first input
+  const int64_t* tapIndex;    // per tap, its place among the D × H phase's taps (the packed weights' order)
   int64_t taps, C, width;
-  const int64_t* columns;    // per W tap of the phase, its column in the staged rows
-  const int64_t* blockStart; // the blocks' first output channels, then M
+  const int64_t* columns[2];  // per W phase, its W taps' columns in the staged rows
+  const int64_t* blockStart;  // the blocks' first output channels, then M
   int64_t blocks;
-  const float* weights;      // the D × H phase's packed weights
-  int64_t phaseTaps;         // its taps (reached or not)
-  int phaseOffset;           // W taps of phase 0 when the call is for phase 1, else 0
-  int wTaps;                 // W taps of both W phases together
-  const float* bias;         // or null
-  float* evens;              // phase 0's sums, M × 16, for phase 1 to interleave
-  float* y;                  // the row's first output at channel 0
-  int64_t plane, valid;      // channel planes' distance in y; outputs of the row from y on (≤ 32)
+  const float* weights;       // the D × H phase's packed weights
+  int64_t phaseTaps;          // its taps (reached or not)
+  int wTaps[2];               // W taps of each W phase
+  const float* bias;          // or null
+  float* y;                   // the run's first output at channel 0
+  int64_t plane;              // channel planes' distance in y
+  int64_t steps, outputs;     // steps of kChunk (32 outputs of the row each); outputs of the row from y on
 };
 
 // One W phase of CB output channels × 16 consecutive outputs j of the phase along a row: starts
-// from the bias (or zero), adds for each D × H tap the products of its staged x rows with its
-// packed weights (per input channel, the phase's NT W taps × CB channels). Phase 0 (FIRST) leaves
-// its sums in `evens`; phase 1 interleaves them with its own and stores the first `valid` outputs
-// of channel i at y + i·plane. Each tap broadcasts one weight per channel against two vectors of
+// from the bias (or zero), adds for each D × H tap the products of its staged x rows (from column
+// `at` on) with its packed weights (per input channel, the phase's NT W taps × CB channels). Phase
+// 0 (FIRST) leaves its sums in `evens`; phase 1 interleaves them with its own and stores the first
+// `valid` outputs of channel i at y + i·plane. Each tap broadcasts one weight per channel against two vectors of
 // x: 12 accumulators at 6 channels (both phases at once, 3 channels × 2 phases × 2 vectors, took
 // as many broadcasts as FMAs over loads: 83% of the FMA peak on one core where this takes 90%).
 template <int CB, int NT, bool FIRST>
-__attribute__((target("avx2,fma"), always_inline)) inline void phaseBlock(const RowCall& call, const float* weights, const float* bias,
-                                                                          float* evens, float* y) {
+__attribute__((target("avx2,fma"), always_inline)) inline void phaseBlock(const RowCall& call, int64_t at, const float* weights,
+                                                                          const float* bias, float* evens, float* y, int64_t valid) {
   __m256 acc[CB][2];
 #pragma GCC unroll 6
   for (int i = 0; i < CB; ++i) acc[i][0] = acc[i][1] = bias != nullptr ? _mm256_broadcast_ss(bias + i) : _mm256_setzero_ps();
   int64_t column[NT];
 #pragma GCC unroll 3
-  for (int k = 0; k < NT; ++k) column[k] = call.columns[k];
+  for (int k = 0; k < NT; ++k) column[k] = call.columns[FIRST ? 0 : 1][k] + at;
   const int64_t C = call.C, width = call.width, tapFloats = C * NT * CB;
   for (int64_t t = 0; t < call.taps; ++t) {
     const float* x = call.rows[t];
@@ -89,7 +88,7 @@ __attribute__((target("avx2,fma"), always_inline)) inline void phaseBlock(const 
 #pragma GCC unroll 6
   for (int i = 0; i < CB; ++i) {
     alignas(32) float lanes[32];
-    float* out = call.valid == 32 ? y + i * call.plane : lanes;
+    float* out = valid == 32 ? y + i * call.plane : lanes;
 #pragma GCC unroll 2
     for (int v = 0; v < 2; ++v) {
       const __m256 even = _mm256_loadu_ps(evens + 16 * i + 8 * v);
@@ -99,37 +98,50 @@ __attribute__((target("avx2,fma"), always_inline)) inline void phaseBlock(const 
       _mm256_storeu_ps(out + 16 * v, _mm256_permute2f128_ps(low, high, 0x20));
       _mm256_storeu_ps(out + 16 * v + 8, _mm256_permute2f128_ps(low, high, 0x31));
     }
-    if (call.valid != 32) std::memcpy(y + i * call.plane, lanes, static_cast<std::size_t>(call.valid) * sizeof(float));
+    if (valid != 32) std::memcpy(y + i * call.plane, lanes, static_cast<std::size_t>(valid) * sizeof(float));
   }
 }
 
-// phaseBlock for every block of output channels: one call per row and W phase (a call per block
-// cost 7% of 3d-k3s2 in setting up its eleven arguments and pointer tables).
-template <int NT, bool FIRST>
-__attribute__((target("avx2,fma"))) void phaseBlocks(const RowCall& call) {
+// Both W phases of every block of output channels along a run of a row: one call per row (a call
+// per block cost 7% of 3d-k3s2 in setting up its eleven arguments and pointer tables), each block
+// through the whole run while its weights are in the L1 cache (unet-3, 4 steps a row: its 256 KiB
+// of weights per D × H phase read for each step took 25% longer).
+template <int CB, int NE, int NO>
+__attribute__((target("avx2,fma"), always_inline)) inline void blockRun(const RowCall& call, int64_t m0) {
+  // The block's weights: [W phase][D × H tap][c][W tap][channel], phase 0's first.
+  const float* weights = call.weights + call.phaseTaps * call.C * (NE + NO) * m0;
+  const float* oddWeights = weights + call.phaseTaps * call.C * NE * CB;
+  const float* bias = call.bias != nullptr ? call.bias + m0 : nullptr;
+  float* y = call.y + m0 * call.plane;
+  alignas(32) float evens[16 * CB];
+  for (int64_t step = 0; step < call.steps; ++step) {
+    const int64_t valid = std::min<int64_t>(2 * PhaseRows::kChunk, call.outputs - 2 * PhaseRows::kChunk * step);
+    phaseBlock<CB, NE, true>(call, PhaseRows::kChunk * step, weights, bias, evens, y, valid);
+    phaseBlock<CB, NO, false>(call, PhaseRows::kChunk * step, oddWeights, bias, evens, y + 2 * PhaseRows::kChunk * step, valid);
+  }
+}
+
+template <int NE, int NO>
+__attribute__((target("avx2,fma"))) void rowBlocks(const RowCall& call) {
   for (int64_t b = 0; b < call.blocks; ++b) {
-    const int64_t m0 = call.blockStart[b], channels = call.blockStart[b + 1] - m0;
-    // The block's weights: [W phase][D × H tap][c][W tap][channel], phase 0's first.
-    const float* weights = call.weights + call.phaseTaps * call.C * (call.wTaps * m0 + call.phaseOffset * channels);
-    const float* bias = call.bias != nullptr ? call.bias + m0 : nullptr;
-    float* evens = call.evens + 16 * m0;
-    float* y = call.y + m0 * call.plane;
-    switch (channels) {
-      case 6: phaseBlock<6, NT, FIRST>(call, weights, bias, evens, y); break;
-      case 5: phaseBlock<5, NT, FIRST>(call, weights, bias, evens, y); break;
-      case 4: phaseBlock<4, NT, FIRST>(call, weights, bias, evens, y); break;
-      case 3: phaseBlock<3, NT, FIRST>(call, weights, bias, evens, y); break;
-      case 2: phaseBlock<2, NT, FIRST>(call, weights, bias, evens, y); break;
-      default: phaseBlock<1, NT, FIRST>(call, weights, bias, evens, y); break;
+    const int64_t m0 = call.blockStart[b];
+    switch (call.blockStart[b + 1] - m0) {
+      case 6: blockRun<6, NE, NO>(call, m0); break;
+      case 5: blockRun<5, NE, NO>(call, m0); break;
+      case 4: blockRun<4, NE, NO>(call, m0); break;
+      case 3: blockRun<3, NE, NO>(call, m0); break;
+      case 2: blockRun<2, NE, NO>(call, m0); break;
+      default: blockRun<1, NE, NO>(call, m0); break;
     }
   }
 }
 
-using PhaseBlocks = void (*)(const RowCall&);
-// [W phase][its W taps − 1].
-constexpr PhaseBlocks kPhaseBlocks[2][3] = {
-    {phaseBlocks<1, true>, phaseBlocks<2, true>, phaseBlocks<3, true>},
-    {phaseBlocks<1, false>, phaseBlocks<2, false>, phaseBlocks<3, false>},
+using RowBlocks = void (*)(const RowCall&);
+// [W phase 0's taps − 1][W phase 1's taps − 1].
+constexpr RowBlocks kRowBlocks[3][3] = {
+    {rowBlocks<1, 1>, rowBlocks<1, 2>, rowBlocks<1, 3>},
+    {rowBlocks<2, 1>, rowBlocks<2, 2>, rowBlocks<2, 3>},
+    {rowBlocks<3, 1>, rowBlocks<3, 2>, rowBlocks<3, 3>},
 };
 #endif
 
@@ -329,11 +341,13 @@ void PhaseRows::computeItem(const Item& item, const float* x, const float* packe
   RowCall call{};
   call.C = C, call.width = W;
   call.blockStart = blockStart_.data(), call.blocks = static_cast<int64_t>(blockStart_.size()) - 1;
-  call.wTaps = wCount_[0] + wCount_[1];
+  call.columns[0] = wColumn_[0], call.columns[1] = wColumn_[1];
+  call.wTaps[0] = wCount_[0], call.wTaps[1] = wCount_[1];
   call.bias = bias;
   call.plane = a.out[0] * a.out[1] * a.out[2];
-  scratch.evens.resize(static_cast<std::size_t>(M * kChunk));
-  call.evens = scratch.evens.data();
+  call.steps = item.chunk[1] - item.chunk[0];
+  call.outputs = a.out[2] - 2 * kChunk * item.chunk[0];
+  const RowBlocks rowKernel = kRowBlocks[wCount_[0] - 1][wCount_[1] - 1];
   for (int64_t od = item.od[0]; od < item.od[1]; ++od) {
     const int64_t pd = od % a.s[0], jd = od / a.s[0];
     const PhaseAxisTaps& dTaps = dh_[0][static_cast<std::size_t>(pd)];
@@ -356,23 +370,14 @@ void PhaseRows::computeItem(const Item& item, const float* x, const float* packe
           tapIndex[taps++] = static_cast<int64_t>(i) * hCount + k;
         }
       }
-      float* yRow = y + ((item.n * M * a.out[0] + od) * a.out[1] + oh) * a.out[2];
-      const float* chunkRows[kMaxTaps];
-      call.rows = chunkRows, call.tapIndex = tapIndex, call.taps = taps;
+      call.rows = rows, call.tapIndex = tapIndex, call.taps = taps;
       call.weights = packed + phase.packedAt, call.phaseTaps = phase.taps;
-      for (int64_t chunk = item.chunk[0]; chunk < item.chunk[1]; ++chunk) {
-        for (int64_t t = 0; t < taps; ++t) chunkRows[t] = rows[t] + (chunk - item.chunk[0]) * kChunk;
-        call.y = yRow + 2 * kChunk * chunk;
-        call.valid = std::min<int64_t>(2 * kChunk, a.out[2] - 2 * kChunk * chunk);
-        for (int wPhase = 0; wPhase < 2; ++wPhase) {
-          call.columns = wColumn_[wPhase];
-          call.phaseOffset = wPhase == 0 ? 0 : wCount_[0];
-          kPhaseBlocks[wPhase][wCount_[wPhase] - 1](call);
-        }
-        if (p.activation != Activation::None) {
-          for (int64_t m = 0; m < M; ++m)
-            for (int64_t k = 0; k < call.valid; ++k) call.y[m * call.plane + k] = activate(p, call.y[m * call.plane + k]);
-        }
+      call.y = y + ((item.n * M * a.out[0] + od) * a.out[1] + oh) * a.out[2] + 2 * kChunk * item.chunk[0];
+      rowKernel(call);
+      if (p.activation != Activation::None) {
+        const int64_t outputs = std::min(call.outputs, 2 * kChunk * call.steps);
+        for (int64_t m = 0; m < M; ++m)
+          for (int64_t k = 0; k < outputs; ++k) call.y[m * call.plane + k] = activate(p, call.y[m * call.plane + k]);
       }
     }
   }

@@ -73,9 +73,9 @@ class PhaseRows {
   struct Item {
     int64_t n = 0, od[2] = {0, 0}, oh[2] = {0, 0}, chunk[2] = {0, 0};
   };
-  // A thread's buffers: the staged x rows, and phase 0's sums for phase 1 (M × kChunk).
+  // A thread's buffers: the staged x rows.
   struct Scratch {
-    std::vector<float> stage, evens;
+    std::vector<float> stage;
   };
   void computeItem(const Item& item, const float* x, const float* packed, const float* bias, float* y, Scratch& scratch) const;
 
