@@ -6,15 +6,15 @@
 // instead of along the channels. Along W, output ow = 2j + p belongs to phase p; each phase's
 // outputs j, j + 1, ... read inputs j + offset, j + 1 + offset, ... through each of its taps, so
 // eight consecutive outputs of a phase are eight consecutive inputs times one weight: a broadcast
-// weight and a vector load of x per tap, for each output channel. A call computes 16 outputs of
-// one W phase for up to 6 output channels in 12 AVX registers, running down the input channels
+// weight and a vector load of x per tap, for each output channel. The kernel computes 16 outputs
+// of one W phase for up to 6 output channels in 12 AVX registers, running down the input channels
 // and the D and H taps of the row's phase; phase 0's sums wait in the L1 cache for phase 1's,
-// which interleaves the two and stores 32 consecutive outputs of the row. One call per row and W
-// phase covers every block of output channels.
+// which interleaves the two and stores 32 consecutive outputs of the row. One call per row takes
+// each block of output channels along the whole row, its weights in the L1 cache meanwhile.
 //
-// 3d-k3s2 (NCDHW, 64 → 32 channels, 16³ → 32³): 5.5–6.8 ms on 2 threads against PhaseKernel's
-// 6.4–7.7 with its reorders, in the same process; plans time this way against the others (it also
-// wins on dcgan-g4 and g5, radford-3 and 4, unet-3 and 4, style-up-64 and 3d-unet, channels first).
+// On 2 threads, in the same process (NCHW): 3d-k3s2 5.4 ms against PhaseKernel's 6.4 with its
+// reorders, unet-3-b1 6.1 against 7.3, unet-2-b1 5.8 against 6.4. Plans time this way against the
+// others; it also wins on dcgan-g4 and g5, unet-1 and 4, style-up-64, 1d-long and 3d-unet.
 //
 // x rows are first copied, per work item, into a zero-padded buffer [row][channel][W] (their
 // channel planes lie 4 KiB and more apart in x, all in one set of the L1 cache, and the padding
