@@ -7,13 +7,14 @@
  * differ in size), asymmetric pads and output_padding; along D and H strides 1–3 with phases that
  * no tap reaches and taps outside x at the edges; output channels across several blocks with
  * unequal sizes (1–40), bias and every activation, calls and plans; TF's filter layout (NCW, NCHW,
- * NCDHW through conv1d/2d/3dTranspose).
+ * NCDHW through conv1d/2d/3dTranspose); long 1-D signals, their rows split into runs of calls for
+ * the threads (2048 input channels: runs cut short to keep the staged x small).
  * Tolerance as in native.test.ts: |a − r| ≤ 1e-4 · (|r| + max(1, max|r|)).
  * Skipped, with the reason printed, where the oneDNN backend is not built or this CPU lacks AVX2.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { Activation } from '../src/index.js';
+import { convTranspose, convTransposePlan, type Activation } from '../src/index.js';
 import { nativeAddon } from '../src/backends/native.js';
 import { nativeBackendsUnderTest } from './helpers/backends.js';
 import { tfOpsByRank, withOnednnVariant, worstAgainstPeak } from './helpers/compare.js';
@@ -60,6 +61,26 @@ describe.runIf(hasKernel)('oneDNN phase-rows way', () => {
       );
     });
     expect(used).toBeGreaterThan(100);
+  });
+
+  it('long 1-D signals: the rows split into runs of calls for the threads, runs cut to keep the staged x small (2048 input channels)', () => {
+    withOnednnVariant('phase-rows', () => {
+      const cases = [
+        { n: 1, C: 2048, M: 5, length: 2000, k: 4, pads: [1, 2], outputPadding: [1] },
+        { n: 2, C: 8, M: 7, length: 5003, k: 3, pads: [1, 0], outputPadding: [0] },
+      ];
+      for (const [i, c] of cases.entries()) {
+        const X = { shape: [c.n, c.C, c.length], data: randomData(c.n * c.C * c.length, 90 + i) };
+        const W = { shape: [c.C, c.M, c.k], data: randomData(c.C * c.M * c.k, 95 + i) };
+        const B = { shape: [c.M], data: randomData(c.M, 99 + i) };
+        const attrs = { strides: [2], pads: c.pads, outputPadding: c.outputPadding, activation: 'tanh' as const };
+        const ref = convTranspose(X, W, B, { ...attrs, backend: 'ts' });
+        const plan = convTransposePlan(X.shape, W, B, { ...attrs, backend: 'onednn' });
+        expect(addon().onednnDescribePlan!(plan.problem, 'float32')).toBe(IMPLEMENTATION);
+        expect(worstAgainstPeak(plan.run(X).data, ref.data, 1e-4)).toBeLessThanOrEqual(1);
+        plan.dispose();
+      }
+    });
   });
 
   it("TF's filter layout, channels first: conv1d/2d/3dTranspose in NCW, NCHW, NCDHW, SAME and VALID", () => {
