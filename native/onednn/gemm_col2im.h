@@ -32,11 +32,12 @@
 
 #include "../core/phases.h"
 #include "../core/problem.h"
+#include "own_way.h"
 #include "plan.h"
 
 namespace deconv::onednn {
 
-class GemmCol2im {
+class GemmCol2im final : public OwnWay {
  public:
   // Which matrix product computes cols (see above); InputFirst needs channels last.
   enum class Order { WeightsFirst, InputFirst };
@@ -51,15 +52,16 @@ class GemmCol2im {
 
   // w in the problem's filter layout (TF or ONNX: both are a plain C × M·K matrix, up to order),
   // packed into thread scratch where the product would read it transposed.
-  void execute(const float* x, const float* w, const float* bias, float* y) const;
+  void execute(const float* x, const float* w, const float* bias, float* y) const override;
   // w as pack() made it.
-  void executePacked(const float* x, const float* packed, const float* bias, float* y) const;
+  void executePacked(const float* x, const float* packed, const float* bias, float* y) const override;
   // A name for reports, e.g. "deconv:gemm_col2im (oneDNN matmul + col2im; weights first; threads
   // across images)".
-  const char* implementation() const;
+  const char* implementation() const override;
   // The weights as the product reads them fastest: Wᵀ contiguous (M·K rows of C), or for
   // InputFirst W contiguous (C rows of K·M). `out` holds filterElements() floats.
-  void pack(const float* w, float* out) const;
+  void pack(const float* w, float* out) const override;
+  std::size_t packedElements() const override { return static_cast<std::size_t>(problem_.filterElements()); }
 
  private:
   // One matmul (and one for the last, shorter chunk of images) for a given layout of Wᵀ.

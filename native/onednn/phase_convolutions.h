@@ -26,11 +26,12 @@
 
 #include "../core/problem.h"
 #include "layout_reorder.h"
+#include "own_way.h"
 #include "plan.h"
 
 namespace deconv::onednn {
 
-class PhaseConvolutions {
+class PhaseConvolutions final : public OwnWay {
  public:
   // Phases (the product of the strides) up to which the way is offered.
   static constexpr int64_t kMaxPhases = 16;
@@ -44,13 +45,13 @@ class PhaseConvolutions {
   PhaseConvolutions(const Problem& problem, MathMode math, Threads threads = Threads::WithinEach);
 
   // w in the problem's filter layout; each phase's taps are reordered into thread scratch.
-  void execute(const float* x, const float* w, const float* bias, float* y) const;
+  void execute(const float* x, const float* w, const float* bias, float* y) const override;
   // w as pack() made it.
-  void executePacked(const float* x, const float* packed, const float* bias, float* y) const;
+  void executePacked(const float* x, const float* packed, const float* bias, float* y) const override;
   // Every phase's weights in the layout its convolution prefers, one after the other.
-  void pack(const float* w, float* out) const;
-  std::size_t packedElements() const { return packedElements_; }
-  const char* implementation() const;
+  void pack(const float* w, float* out) const override;
+  std::size_t packedElements() const override { return packedElements_; }
+  const char* implementation() const override;
 
  private:
   struct Phase {

@@ -24,11 +24,12 @@
 
 #include "../core/problem.h"
 #include "layout_reorder.h"
+#include "own_way.h"
 #include "plan.h"
 
 namespace deconv::onednn {
 
-class PhaseKernel {
+class PhaseKernel final : public OwnWay {
  public:
   // Output channels per kernel block, and output pixels per kernel call.
   static constexpr int64_t kChannels = 16;
@@ -41,14 +42,14 @@ class PhaseKernel {
   PhaseKernel(const Problem& problem, MathMode math);
 
   // w in the problem's filter layout; packed into thread scratch on every call.
-  void execute(const float* x, const float* w, const float* bias, float* y) const;
+  void execute(const float* x, const float* w, const float* bias, float* y) const override;
   // w as pack() made it.
-  void executePacked(const float* x, const float* packed, const float* bias, float* y) const;
+  void executePacked(const float* x, const float* packed, const float* bias, float* y) const override;
   // For each phase and block of 16 output channels, its taps' weights as the kernel reads them:
   // [tap][c][16], zero past M.
-  void pack(const float* w, float* out) const;
-  std::size_t packedElements() const { return packedElements_; }
-  static const char* implementation() { return "deconv:phase_kernel (AVX2 kernel per output phase, writing y in place)"; }
+  void pack(const float* w, float* out) const override;
+  std::size_t packedElements() const override { return packedElements_; }
+  const char* implementation() const override { return "deconv:phase_kernel (AVX2 kernel per output phase, writing y in place)"; }
 
  private:
   // One axis of a phase: its outputs p + s·j for j < size, and per tap (kernel index) the input

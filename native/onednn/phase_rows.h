@@ -29,11 +29,12 @@
 
 #include "../core/phases.h"
 #include "../core/problem.h"
+#include "own_way.h"
 #include "plan.h"
 
 namespace deconv::onednn {
 
-class PhaseRows {
+class PhaseRows final : public OwnWay {
  public:
   // Output channels per kernel block; and the outputs j of each W phase per kernel call (two
   // vectors: 32 consecutive outputs of a row).
@@ -51,14 +52,14 @@ class PhaseRows {
   PhaseRows(const Problem& problem, MathMode math);
 
   // w in the problem's filter layout; packed into thread scratch on every call.
-  void execute(const float* x, const float* w, const float* bias, float* y) const;
+  void execute(const float* x, const float* w, const float* bias, float* y) const override;
   // w as pack() made it.
-  void executePacked(const float* x, const float* packed, const float* bias, float* y) const;
+  void executePacked(const float* x, const float* packed, const float* bias, float* y) const override;
   // Per D × H phase and block of 3 output channels: [D × H tap][c][channel][W tap], W taps of
   // phase 0 first.
-  void pack(const float* w, float* out) const;
-  std::size_t packedElements() const { return packedElements_; }
-  static const char* implementation() { return "deconv:phase_rows (AVX2 kernel along W, whole rows of y in place)"; }
+  void pack(const float* w, float* out) const override;
+  std::size_t packedElements() const override { return packedElements_; }
+  const char* implementation() const override { return "deconv:phase_rows (AVX2 kernel along W, whole rows of y in place)"; }
 
  private:
   struct DhPhase {

@@ -286,34 +286,13 @@ int64_t DeconvPlan::standInBatch(const Problem& p) {
 
 // Makes `choice` the plan's way of computing (the caller's layouts if it cannot be built).
 void DeconvPlan::adopt(const Problem& computed, MathMode math, Layouts choice) {
-  gemm_.reset();
-  tiled_.reset();
-  phases_.reset();
-  kernel_.reset();
-  rows_.reset();
+  own_.reset();
   binding_.reset();
-  // A way of deconv's own, made for the problem; false (and the caller's layouts) where it cannot be.
-  auto make = [&](auto& way, auto... extra) {
-    try {
-      way = std::make_unique<typename std::remove_reference_t<decltype(way)>::element_type>(problem_, math, extra...);
-      return true;
-    } catch (const Error&) {
-      choice = Layouts::Caller;
-      return false;
-    }
-  };
-  if (choice == Layouts::Phases && make(phases_)) return;
-  if (choice == Layouts::PhasesImages && make(phases_, PhaseConvolutions::Threads::AcrossImages)) return;
-  if (choice == Layouts::PhaseKernel && make(kernel_)) return;
-  if (choice == Layouts::PhaseRows && make(rows_)) return;
-  if (choice == Layouts::TiledMatmul && make(tiled_)) return;
-  if (const auto way = gemmWay(choice)) {
-    try {
-      gemm_ = std::make_unique<GemmCol2im>(problem_, math, way->order, way->threads);
-      return;
-    } catch (const Error&) {
-      choice = Layouts::Caller;
-    }
+  try {
+    own_ = makeOwnWay(choice, math);
+    if (own_) return;
+  } catch (const Error&) {
+    choice = Layouts::Caller;
   }
   try {
     built_ = build(computed, math, choice);
@@ -322,15 +301,25 @@ void DeconvPlan::adopt(const Problem& computed, MathMode math, Layouts choice) {
   }
 }
 
+// The way of deconv's own that `choice` stands for, made for the problem; null for the deconvolution
+// primitive's layouts. Throws deconv::Error where the way cannot be made.
+std::unique_ptr<OwnWay> DeconvPlan::makeOwnWay(Layouts choice, MathMode math) const {
+  if (const auto way = gemmWay(choice)) return std::make_unique<GemmCol2im>(problem_, math, way->order, way->threads);
+  switch (choice) {
+    case Layouts::TiledMatmul: return std::make_unique<TiledMatmul>(problem_, math);
+    case Layouts::Phases: return std::make_unique<PhaseConvolutions>(problem_, math, PhaseConvolutions::Threads::WithinEach);
+    case Layouts::PhasesImages: return std::make_unique<PhaseConvolutions>(problem_, math, PhaseConvolutions::Threads::AcrossImages);
+    case Layouts::PhaseKernel: return std::make_unique<PhaseKernel>(problem_, math);
+    case Layouts::PhaseRows: return std::make_unique<PhaseRows>(problem_, math);
+    default: return nullptr;
+  }
+}
+
 struct DeconvPlan::Candidate {
   explicit Candidate(Layouts way) : layouts(way) {}
   Layouts layouts;
   std::optional<PrimitiveBuild> primitive;  // or
-  std::unique_ptr<GemmCol2im> gemm;
-  std::unique_ptr<TiledMatmul> tiled;
-  std::unique_ptr<PhaseConvolutions> phases;
-  std::unique_ptr<PhaseKernel> kernel;
-  std::unique_ptr<PhaseRows> rows;
+  std::unique_ptr<OwnWay> own;
   std::size_t weightsElements = 0;  // in the layout this way reads
   double warmUpMs = 0;  // round 0's untimed run
   double bestMs = std::numeric_limits<double>::infinity();
@@ -375,66 +364,32 @@ DeconvPlan::Layouts DeconvPlan::timedChoice(const Problem& computed, MathMode ma
       // not buildable in these layouts
     }
   }
+  // deconv's own ways, where they apply (a way whose constructor refuses the problem is left out).
+  auto addOwn = [&](Layouts layouts) {
+    try {
+      Candidate c(layouts);
+      c.own = makeOwnWay(layouts, math);
+      c.weightsElements = c.own->packedElements();
+      candidates.push_back(std::move(c));
+    } catch (const Error&) {
+      // not buildable here
+    }
+  };
   // Threads across images only where every thread gets one.
   const bool imagesToShare = numThreads() > 1 && problem_.batch >= numThreads();
   for (Layouts layouts : {Layouts::Gemm, Layouts::GemmInputFirst, Layouts::GemmImages, Layouts::GemmInputFirstImages}) {
     const auto way = gemmWay(layouts);
     if (!GemmCol2im::supports(problem_, way->order)) continue;
     if (way->threads == GemmCol2im::Threads::AcrossImages && !imagesToShare) continue;
-    try {
-      Candidate c(layouts);
-      c.gemm = std::make_unique<GemmCol2im>(problem_, math, way->order, way->threads);
-      c.weightsElements = static_cast<std::size_t>(problem_.filterElements());
-      candidates.push_back(std::move(c));
-    } catch (const Error&) {
-      // not buildable here
-    }
+    addOwn(layouts);
   }
-  if (TiledMatmul::supports(problem_)) {
-    try {
-      Candidate c(Layouts::TiledMatmul);
-      c.tiled = std::make_unique<TiledMatmul>(problem_, math);
-      c.weightsElements = static_cast<std::size_t>(problem_.filterElements());
-      candidates.push_back(std::move(c));
-    } catch (const Error&) {
-      // not buildable here
-    }
-  }
+  if (TiledMatmul::supports(problem_)) addOwn(Layouts::TiledMatmul);
   if (PhaseConvolutions::supports(problem_) && !longFilter) {
-    try {
-      for (Layouts layouts : {Layouts::Phases, Layouts::PhasesImages}) {
-        if (layouts == Layouts::PhasesImages && !imagesToShare) continue;
-        Candidate c(layouts);
-        c.phases = std::make_unique<PhaseConvolutions>(problem_, math,
-                                                       layouts == Layouts::Phases ? PhaseConvolutions::Threads::WithinEach
-                                                                                  : PhaseConvolutions::Threads::AcrossImages);
-        c.weightsElements = c.phases->packedElements();
-        candidates.push_back(std::move(c));
-      }
-    } catch (const Error&) {
-      // not buildable here
-    }
+    addOwn(Layouts::Phases);
+    if (imagesToShare) addOwn(Layouts::PhasesImages);
   }
-  if (PhaseKernel::supports(problem_) && !longFilter && math == MathMode::Float32) {
-    try {
-      Candidate c(Layouts::PhaseKernel);
-      c.kernel = std::make_unique<PhaseKernel>(problem_, math);
-      c.weightsElements = c.kernel->packedElements();
-      candidates.push_back(std::move(c));
-    } catch (const Error&) {
-      // not buildable here
-    }
-  }
-  if (PhaseRows::worthTiming(problem_) && math == MathMode::Float32) {
-    try {
-      Candidate c(Layouts::PhaseRows);
-      c.rows = std::make_unique<PhaseRows>(problem_, math);
-      c.weightsElements = c.rows->packedElements();
-      candidates.push_back(std::move(c));
-    } catch (const Error&) {
-      // not buildable here
-    }
-  }
+  if (PhaseKernel::supports(problem_) && !longFilter && math == MathMode::Float32) addOwn(Layouts::PhaseKernel);
+  if (PhaseRows::worthTiming(problem_) && math == MathMode::Float32) addOwn(Layouts::PhaseRows);
   if (candidates.empty()) return built_.layouts;
   const double buildMs = msSince(choiceStart);
 
@@ -460,16 +415,8 @@ DeconvPlan::Layouts DeconvPlan::timedChoice(const Problem& computed, MathMode ma
     // The packed weights' product, as plans run it: the caller's layout may be a transposed
     // matrix that the product reads more slowly, and timing that made the iSTFT layer keep a 2×
     // slower kernel half of the time.
-    if (c.gemm) {
-      c.gemm->executePacked(x.data(), w.data(), bias.data(), y.data());
-    } else if (c.tiled) {
-      c.tiled->executePacked(x.data(), w.data(), bias.data(), y.data());
-    } else if (c.phases) {
-      c.phases->executePacked(x.data(), w.data(), bias.data(), y.data());
-    } else if (c.kernel) {
-      c.kernel->executePacked(x.data(), w.data(), bias.data(), y.data());
-    } else if (c.rows) {
-      c.rows->executePacked(x.data(), w.data(), bias.data(), y.data());
+    if (c.own) {
+      c.own->executePacked(x.data(), w.data(), bias.data(), y.data());
     } else {
       Binding binding = makeBinding(*c.primitive);
       run(*c.primitive, binding, x.data(), w.data(), bias.data(), y.data());
@@ -573,11 +520,7 @@ DeconvPlan::Layouts DeconvPlan::timedChoice(const Problem& computed, MathMode ma
     std::fprintf(stderr, "%s\n", line.c_str());
   }
   binding_.reset();
-  gemm_ = std::move(winner->gemm);
-  tiled_ = std::move(winner->tiled);
-  phases_ = std::move(winner->phases);
-  kernel_ = std::move(winner->kernel);
-  rows_ = std::move(winner->rows);
+  own_ = std::move(winner->own);
   if (winner->primitive) built_ = std::move(*winner->primitive);
   return winner->layouts;
 }
@@ -629,29 +572,19 @@ DeconvPlan::PrimitiveBuild DeconvPlan::build(const Problem& computed, MathMode m
 }
 
 std::size_t DeconvPlan::packedBytes() const {
-  if (gemm_ || tiled_ || direct_) return (problem_.filterElements() + problem_.biasElements()) * sizeof(float);
-  if (phases_) return (phases_->packedElements() + problem_.biasElements()) * sizeof(float);
-  if (kernel_) return (kernel_->packedElements() + problem_.biasElements()) * sizeof(float);
-  if (rows_) return (rows_->packedElements() + problem_.biasElements()) * sizeof(float);
+  if (direct_) return (problem_.filterElements() + problem_.biasElements()) * sizeof(float);
+  if (own_) return (own_->packedElements() + problem_.biasElements()) * sizeof(float);
   return built_.desc.weights_desc().get_size() + (problem_.hasBias ? problem_.outChannels * sizeof(float) : 0);
 }
 
 const char* DeconvPlan::implementation() const {
   if (direct_) return "deconv:direct (plain loops for a tiny problem)";
-  if (tiled_) return TiledMatmul::implementation();
-  if (phases_) return phases_->implementation();
-  if (kernel_) return PhaseKernel::implementation();
-  if (rows_) return PhaseRows::implementation();
-  return gemm_ ? gemm_->implementation() : built_.desc.impl_info_str();
+  return own_ ? own_->implementation() : built_.desc.impl_info_str();
 }
 
 void DeconvPlan::execute(const float* x, const float* w, const float* bias, float* y) const {
   if (direct_) return directDeconvolution(problem_, x, w, bias, y);
-  if (gemm_) return gemm_->execute(x, w, bias, y);
-  if (tiled_) return tiled_->execute(x, w, bias, y);
-  if (phases_) return phases_->execute(x, w, bias, y);
-  if (kernel_) return kernel_->execute(x, w, bias, y);
-  if (rows_) return rows_->execute(x, w, bias, y);
+  if (own_) return own_->execute(x, w, bias, y);
   applyThreadCount();
   const float* weights = w;
   if (built_.reorderWeights) {
@@ -669,21 +602,9 @@ std::shared_ptr<const PackedWeights> DeconvPlan::pack(const float* w, const floa
   auto packed = std::make_shared<PackedWeights>();
   if (direct_) {
     packed->weights.assign(w, w + problem_.filterElements());
-  } else if (gemm_) {
-    packed->weights.resize(static_cast<std::size_t>(problem_.filterElements()));
-    gemm_->pack(w, packed->weights.data());
-  } else if (tiled_) {
-    packed->weights.resize(static_cast<std::size_t>(problem_.filterElements()));
-    tiled_->pack(w, packed->weights.data());
-  } else if (phases_) {
-    packed->weights.resize(phases_->packedElements());
-    phases_->pack(w, packed->weights.data());
-  } else if (kernel_) {
-    packed->weights.resize(kernel_->packedElements());
-    kernel_->pack(w, packed->weights.data());
-  } else if (rows_) {
-    packed->weights.resize(rows_->packedElements());
-    rows_->pack(w, packed->weights.data());
+  } else if (own_) {
+    packed->weights.resize(own_->packedElements());
+    own_->pack(w, packed->weights.data());
   } else if (built_.reorderWeights) {
     packed->weights.resize(built_.desc.weights_desc().get_size() / sizeof(float));
     applyThreadCount();
@@ -702,11 +623,7 @@ std::shared_ptr<const PackedWeights> DeconvPlan::pack(const float* w, const floa
 void DeconvPlan::execute(const float* x, const PackedWeights& packed, float* y) const {
   const float* bias = problem_.hasBias ? packed.bias.data() : nullptr;
   if (direct_) return directDeconvolution(problem_, x, packed.weights.data(), bias, y);
-  if (gemm_) return gemm_->executePacked(x, packed.weights.data(), bias, y);
-  if (tiled_) return tiled_->executePacked(x, packed.weights.data(), bias, y);
-  if (phases_) return phases_->executePacked(x, packed.weights.data(), bias, y);
-  if (kernel_) return kernel_->executePacked(x, packed.weights.data(), bias, y);
-  if (rows_) return rows_->executePacked(x, packed.weights.data(), bias, y);
+  if (own_) return own_->executePacked(x, packed.weights.data(), bias, y);
   applyThreadCount();
   run(x, packed.weights.data(), bias, y);
 }

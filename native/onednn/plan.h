@@ -20,11 +20,7 @@
 
 namespace deconv::onednn {
 
-class GemmCol2im;
-class PhaseConvolutions;
-class PhaseKernel;
-class PhaseRows;
-class TiledMatmul;
+class OwnWay;
 
 // How arithmetic is done inside the primitive; inputs and outputs are float32 either way.
 enum class MathMode { Float32, Bf16 };
@@ -95,6 +91,7 @@ class DeconvPlan {
   // Builds the primitive for the inner box `computed` in the given layouts.
   PrimitiveBuild build(const Problem& computed, MathMode math, Layouts layouts) const;
   void adopt(const Problem& computed, MathMode math, Layouts choice);
+  std::unique_ptr<OwnWay> makeOwnWay(Layouts choice, MathMode math) const;
   void chooseLayouts(const Problem& computed, MathMode math);
   static int64_t standInBatch(const Problem& p);
   // Times the ways worth trying, interleaved, and adopts the fastest; returns its layouts.
@@ -106,11 +103,7 @@ class DeconvPlan {
 
   Problem problem_;
   bool direct_ = false;               // a tiny problem, computed by directDeconvolution
-  std::unique_ptr<GemmCol2im> gemm_;  // set when the plan computes with GemmCol2im
-  std::unique_ptr<TiledMatmul> tiled_;  // set when the plan computes with TiledMatmul
-  std::unique_ptr<PhaseConvolutions> phases_;  // set when the plan computes with PhaseConvolutions
-  std::unique_ptr<PhaseKernel> kernel_;        // set when the plan computes with PhaseKernel
-  std::unique_ptr<PhaseRows> rows_;            // set when the plan computes with PhaseRows
+  std::unique_ptr<OwnWay> own_;       // set when the plan computes with a way of deconv's own (own_way.h)
   PrimitiveBuild built_;              // the primitive otherwise (the last one built)
   Layouts chosen_ = Layouts::Caller;  // the way chooseLayouts settled on
   // Output positions that no input reaches and that oneDNN will not produce itself (before the

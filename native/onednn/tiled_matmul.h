@@ -18,11 +18,12 @@
 #include <cstddef>
 
 #include "../core/problem.h"
+#include "own_way.h"
 #include "plan.h"
 
 namespace deconv::onednn {
 
-class TiledMatmul {
+class TiledMatmul final : public OwnWay {
  public:
   // Whether the problem has this shape: one group, channels last, kernel == stride and dilation 1
   // on every axis, no padding at either end.
@@ -31,13 +32,14 @@ class TiledMatmul {
   TiledMatmul(const Problem& problem, MathMode math);
 
   // w in the problem's filter layout; it is rearranged into thread scratch on every call.
-  void execute(const float* x, const float* w, const float* bias, float* y) const;
+  void execute(const float* x, const float* w, const float* bias, float* y) const override;
   // w as pack() made it.
-  void executePacked(const float* x, const float* packed, const float* bias, float* y) const;
+  void executePacked(const float* x, const float* packed, const float* bias, float* y) const override;
   // The filter as the matmul reads it, W [K1, …, K(r−1), C, Kr, M]; `out` holds
   // problem.filterElements() floats.
-  void pack(const float* w, float* out) const;
-  static const char* implementation() { return "deconv:tiled_matmul (oneDNN matmul writing each input pixel's output tile)"; }
+  void pack(const float* w, float* out) const override;
+  std::size_t packedElements() const override { return static_cast<std::size_t>(problem_.filterElements()); }
+  const char* implementation() const override { return "deconv:tiled_matmul (oneDNN matmul writing each input pixel's output tile)"; }
 
  private:
   void run(const float* x, const float* packed, const float* bias, float* y) const;
