@@ -47,9 +47,10 @@ struct RowCall {
 // from the bias (or zero), adds for each D × H tap the products of its staged x rows (from column
 // `at` on) with its packed weights (per input channel, the phase's NT W taps × CB channels). Phase
 // 0 (FIRST) leaves its sums in `evens`; phase 1 interleaves them with its own and stores the first
-// `valid` outputs of channel i at y + i·plane. Each tap broadcasts one weight per channel against two vectors of
-// x: 12 accumulators at 6 channels (both phases at once, 3 channels × 2 phases × 2 vectors, took
-// as many broadcasts as FMAs over loads: 83% of the FMA peak on one core where this takes 90%).
+// `valid` outputs of channel i at y + i·plane. Each tap broadcasts one weight per channel against
+// two vectors of x: 12 accumulators at 6 channels (both phases at once, 3 channels × 2 phases × 2
+// vectors, took as many broadcasts as FMAs over loads: 83% of the FMA peak on one core where this
+// takes 90%).
 template <int CB, int NT, bool FIRST>
 __attribute__((target("avx2,fma"), always_inline)) inline void phaseBlock(const RowCall& call, int64_t at, const float* weights,
                                                                           const float* bias, float* evens, float* y, int64_t valid) {
