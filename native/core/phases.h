@@ -34,6 +34,16 @@ struct PhaseAxisTaps {
   std::vector<int64_t> taps, offsets;
 };
 
+// phaseTaps() as two lists.
+inline PhaseAxisTaps phaseAxisTaps(int64_t p, int64_t stride, int64_t kernel, int64_t dilation, int64_t padBegin) {
+  PhaseAxisTaps lists;
+  for (const PhaseTap& tap : phaseTaps(p, stride, kernel, dilation, padBegin)) {
+    lists.taps.push_back(tap.k);
+    lists.offsets.push_back(tap.offset);
+  }
+  return lists;
+}
+
 // How many of `out` outputs belong to phase p (o = p + s·j < out).
 inline int64_t phaseSize(int64_t p, int64_t stride, int64_t out) { return p < out ? (out - p + stride - 1) / stride : 0; }
 

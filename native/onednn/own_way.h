@@ -10,8 +10,9 @@ namespace deconv::onednn {
 class OwnWay {
  public:
   virtual ~OwnWay() = default;
-  // y from x and w in the problem's filter layout (packed into thread scratch on every call).
-  virtual void execute(const float* x, const float* w, const float* bias, float* y) const = 0;
+  // y from x and w in the problem's filter layout: by default w packed into thread scratch on
+  // every call, then executePacked().
+  virtual void execute(const float* x, const float* w, const float* bias, float* y) const;
   // y from x and weights as pack() made them.
   virtual void executePacked(const float* x, const float* packed, const float* bias, float* y) const = 0;
   // w (the problem's filter layout) in the order the way reads it: packedElements() floats.

@@ -202,12 +202,6 @@ void PhaseConvolutions::pack(const float* w, float* out) const {
   }
 }
 
-void PhaseConvolutions::execute(const float* x, const float* w, const float* bias, float* y) const {
-  auto* packed = static_cast<float*>(threadScratch(1, packedElements_ * sizeof(float)));
-  pack(w, packed);
-  run(x, packed, bias, y);
-}
-
 void PhaseConvolutions::executePacked(const float* x, const float* packed, const float* bias, float* y) const {
   run(x, packed, bias, y);
 }

@@ -44,8 +44,6 @@ class PhaseConvolutions final : public OwnWay {
   // Throws deconv::Error where oneDNN builds no convolution for some phase.
   PhaseConvolutions(const Problem& problem, MathMode math, Threads threads = Threads::WithinEach);
 
-  // w in the problem's filter layout; each phase's taps are reordered into thread scratch.
-  void execute(const float* x, const float* w, const float* bias, float* y) const override;
   // w as pack() made it.
   void executePacked(const float* x, const float* packed, const float* bias, float* y) const override;
   // Every phase's weights in the layout its convolution prefers, one after the other.

@@ -149,10 +149,9 @@ PhaseKernel::PhaseKernel(const Problem& problem, MathMode math) : problem_(probl
       PhaseAxis& ax = phase.axes[axis];
       const int64_t s = a.s[axis], d = a.d[axis];
       ax.size = phaseSize(ax.phase, s, a.out[axis]);
-      for (const PhaseTap& tap : phaseTaps(ax.phase, s, a.k[axis], d, a.pb[axis])) {
-        ax.taps.push_back(tap.k);
-        ax.offsets.push_back(tap.offset);
-      }
+      PhaseAxisTaps lists = phaseAxisTaps(ax.phase, s, a.k[axis], d, a.pb[axis]);
+      ax.taps = std::move(lists.taps);
+      ax.offsets = std::move(lists.offsets);
       if (!ax.offsets.empty()) {
         ax.interiorFrom = -*std::min_element(ax.offsets.begin(), ax.offsets.end());
         ax.interiorTo = a.in[axis] - *std::max_element(ax.offsets.begin(), ax.offsets.end());
@@ -255,12 +254,6 @@ void PhaseKernel::pack(const float* w, float* out) const {
       }
     }
   }
-}
-
-void PhaseKernel::execute(const float* x, const float* w, const float* bias, float* y) const {
-  auto* packed = static_cast<float*>(threadScratch(1, packedElements_ * sizeof(float)));
-  pack(w, packed);
-  run(x, packed, bias, y);
 }
 
 void PhaseKernel::executePacked(const float* x, const float* packed, const float* bias, float* y) const { run(x, packed, bias, y); }

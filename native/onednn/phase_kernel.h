@@ -41,8 +41,6 @@ class PhaseKernel final : public OwnWay {
   // Throws deconv::Error for bf16 math (the kernel is float32 only).
   PhaseKernel(const Problem& problem, MathMode math);
 
-  // w in the problem's filter layout; packed into thread scratch on every call.
-  void execute(const float* x, const float* w, const float* bias, float* y) const override;
   // w as pack() made it.
   void executePacked(const float* x, const float* packed, const float* bias, float* y) const override;
   // For each phase and block of 16 output channels, its taps' weights as the kernel reads them:

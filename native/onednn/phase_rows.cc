@@ -181,14 +181,8 @@ PhaseRows::PhaseRows(const Problem& problem, MathMode math) : problem_(problem) 
   const Problem& p = problem_;
   const Axes3 a(p);
   for (int axis = 0; axis < 2; ++axis) {
-    for (int64_t phase = 0; phase < a.s[axis]; ++phase) {
-      PhaseAxisTaps taps;
-      for (const PhaseTap& tap : phaseTaps(phase, a.s[axis], a.k[axis], a.d[axis], a.pb[axis])) {
-        taps.taps.push_back(tap.k);
-        taps.offsets.push_back(tap.offset);
-      }
-      dh_[axis].push_back(std::move(taps));
-    }
+    for (int64_t phase = 0; phase < a.s[axis]; ++phase)
+      dh_[axis].push_back(phaseAxisTaps(phase, a.s[axis], a.k[axis], a.d[axis], a.pb[axis]));
   }
   // W taps: kernel index and input offset; staged rows start at the least offset.
   int64_t offsets[2][kMaxWTaps] = {};
@@ -267,12 +261,6 @@ void PhaseRows::pack(const float* w, float* out) const {
                 }
     }
   }
-}
-
-void PhaseRows::execute(const float* x, const float* w, const float* bias, float* y) const {
-  auto* packed = static_cast<float*>(threadScratch(1, packedElements_ * sizeof(float)));
-  pack(w, packed);
-  run(x, packed, bias, y);
 }
 
 void PhaseRows::executePacked(const float* x, const float* packed, const float* bias, float* y) const { run(x, packed, bias, y); }

@@ -51,8 +51,6 @@ class PhaseRows final : public OwnWay {
   // Throws deconv::Error where the problem is not supported or for bf16 math.
   PhaseRows(const Problem& problem, MathMode math);
 
-  // w in the problem's filter layout; packed into thread scratch on every call.
-  void execute(const float* x, const float* w, const float* bias, float* y) const override;
   // w as pack() made it.
   void executePacked(const float* x, const float* packed, const float* bias, float* y) const override;
   // Per D × H phase and block of 3 output channels: [D × H tap][c][channel][W tap], W taps of

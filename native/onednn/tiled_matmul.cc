@@ -95,12 +95,6 @@ void TiledMatmul::pack(const float* w, float* out) const {
         }
 }
 
-void TiledMatmul::execute(const float* x, const float* w, const float* bias, float* y) const {
-  auto* packed = static_cast<float*>(threadScratch(1, static_cast<std::size_t>(problem_.filterElements()) * sizeof(float)));
-  pack(w, packed);
-  run(x, packed, bias, y);
-}
-
 void TiledMatmul::executePacked(const float* x, const float* packed, const float* bias, float* y) const {
   run(x, packed, bias, y);
 }

@@ -31,8 +31,6 @@ class TiledMatmul final : public OwnWay {
 
   TiledMatmul(const Problem& problem, MathMode math);
 
-  // w in the problem's filter layout; it is rearranged into thread scratch on every call.
-  void execute(const float* x, const float* w, const float* bias, float* y) const override;
   // w as pack() made it.
   void executePacked(const float* x, const float* packed, const float* bias, float* y) const override;
   // The filter as the matmul reads it, W [K1, …, K(r−1), C, Kr, M]; `out` holds
