@@ -29,17 +29,26 @@ lines.push(`- PyTorch ${theirs.torch}, cuDNN ${theirs.cudnn}, CUDA ${theirs.cuda
 lines.push('- Same layers (bench/suite.json), shapes, dtypes and device, in one run. Device ms: CUDA events around back-to-back');
 lines.push('  calls, median of 5. Speedup = torch ms / deconv ms (above 1: deconv faster). Call ms: wall clock per call from');
 lines.push('  JS / Python including host overhead. Commands: `bash test/gpu/run.sh` on the GPU machine (see test/gpu/README.md).');
+lines.push('- Torch ms is PyTorch computing the same numbers as deconv and TF. For TF-SAME layers whose padding is');
+lines.push('  asymmetric (begin < end; marked *) that is padding = begin and a crop, made contiguous; the symmetric');
+lines.push('  stand-in PyTorch ports often use instead (padding = end, output_padding = end − begin) shifts every output');
+lines.push('  by one position, and its times are listed after the table.');
 lines.push('');
 lines.push(`| layer | GFLOP | ${MODES.map((m) => `${m} deconv ms | ${m} torch ms | ${m} speedup`).join(' | ')} | bf16 TFLOP/s | call ms deconv / torch (fp32) |`);
 lines.push(`| --- | ---: | ${MODES.map(() => '---: | ---: | ---:').join(' | ')} | ---: | ---: |`);
 const speedups = Object.fromEntries(MODES.map((m) => [m, []]));
 const misses = [];
+const shifted = [];
 for (const layer of ours.layers) {
   const t = torchByName.get(layer.name);
   const cells = [];
+  const asymmetric = MODES.some((m) => t?.modes[m]?.exact);
   for (const m of MODES) {
     const a = layer.modes[m];
-    const b = t?.modes[m];
+    // The same numbers: the exact form where the layer has one, else the plain call.
+    const b = t?.modes[m]?.exact ?? t?.modes[m];
+    const stand = t?.modes[m]?.exact ? t.modes[m] : undefined;
+    if (stand?.deviceMs && a?.deviceMs) shifted.push(`${layer.name} ${m} ${fmt(stand.deviceMs, 4)} ms (${(stand.deviceMs / a.deviceMs).toFixed(2)}×)`);
     const ratio = a?.deviceMs && b?.deviceMs ? b.deviceMs / a.deviceMs : undefined;
     if (ratio) {
       speedups[m].push(ratio);
@@ -51,13 +60,14 @@ for (const layer of ours.layers) {
   const tflops = bf16 ? layer.gflop / bf16 : undefined;
   const peak = tflops && BF16_PEAK ? ` (${((100 * tflops) / BF16_PEAK).toFixed(0)} %)` : '';
   const call = `${fmt(layer.modes.fp32?.callMs, 4)} / ${fmt(t?.modes.fp32?.callMs, 4)}`;
-  lines.push(`| ${layer.name} | ${layer.gflop.toFixed(3)} | ${cells.join(' | ')} | ${tflops ? tflops.toFixed(1) : '—'}${peak} | ${call} |`);
+  lines.push(`| ${layer.name}${asymmetric ? ' *' : ''} | ${layer.gflop.toFixed(3)} | ${cells.join(' | ')} | ${tflops ? tflops.toFixed(1) : '—'}${peak} | ${call} |`);
 }
 const geomean = (v) => (v.length ? Math.exp(v.reduce((a, b) => a + Math.log(b), 0) / v.length) : NaN);
 lines.push('');
 lines.push(`Geometric mean speedup: ${MODES.map((m) => `${m} ${geomean(speedups[m]).toFixed(2)}× (${speedups[m].length} layers)`).join(', ')}.`);
 lines.push('');
 lines.push(misses.length ? `Layers below 1.0×: ${misses.join(', ')}.` : 'No layer below 1.0×.');
+if (shifted.length) lines.push(`\nPyTorch's shifted symmetric stand-in (* layers; different numbers), its ms and torch ms / deconv ms: ${shifted.join(', ')}.`);
 if (BF16_PEAK) lines.push(`\nbf16 % of peak uses ${BF16_PEAK} TFLOP/s, the dense bf16 tensor-core peak of the H100/H200 SXM.`);
 writeFileSync(process.argv[5], `${lines.join('\n')}\n`);
 console.log(lines.join('\n'));

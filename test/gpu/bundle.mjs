@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // Bundles the golden and conformance suites (TypeScript, vitest) into plain ES modules that run
 // under test/gpu/vitest-shim.mjs with nothing but Node: for the GPU machine, which has no npm.
-// The suites import the library from ../src/index.js; the bundles import the built dist/ instead,
-// so they test exactly what a user loads.
+// The suites import the library from ../src/*.js; the bundles import the built dist/ instead, so
+// they test exactly what a user loads.
 //
 //   node test/gpu/bundle.mjs <out-dir>
 import { build } from 'esbuild';
@@ -24,7 +24,12 @@ const redirect = {
   name: 'deconv-redirect',
   setup(b) {
     b.onResolve({ filter: /^vitest$/ }, () => ({ path: path.join(root, 'test', 'gpu', 'vitest-shim.mjs') }));
-    b.onResolve({ filter: /src\/index\.js$/ }, () => ({ path: path.relative(outDir, path.join(root, 'dist', 'esm', 'index.js')), external: true }));
+    // Every module of the library, not only its index: one copy of it (one addon, one plan
+    // cache) whichever path a suite imports it by.
+    b.onResolve({ filter: /(^|\/)src\/.+\.js$/ }, (args) => {
+      const inSrc = path.relative(path.join(root, 'src'), path.resolve(args.resolveDir, args.path));
+      return { path: path.relative(outDir, path.join(root, 'dist', 'esm', inSrc)), external: true };
+    });
   },
 };
 

@@ -4,14 +4,27 @@
 // Shared through globalThis: each bundled suite carries its own copy of this module.
 const tests = (globalThis.__deconvShimTests ??= []);
 const prefix = [];
+const afterHooks = [];  // per open describe: its afterAll hooks
 
 export function describe(name, body) {
   prefix.push(name);
+  afterHooks.push([]);
   try {
     body();
   } finally {
     prefix.pop();
+    for (const hook of afterHooks.pop()) tests.push({ name: `${[...prefix, name].join(' > ')} (afterAll)`, body: hook, hook: true });
   }
+}
+
+// Hooks run in the order they were declared, between the tests of their describe: beforeAll
+// where it stands (before the tests declared after it), afterAll once the describe's tests end.
+export function beforeAll(hook) {
+  tests.push({ name: `${prefix.join(' > ')} (beforeAll)`, body: hook, hook: true });
+}
+export function afterAll(hook) {
+  if (afterHooks.length) afterHooks[afterHooks.length - 1].push(hook);
+  else tests.push({ name: '(afterAll)', body: hook, hook: true });
 }
 
 export function it(name, body) {
@@ -85,7 +98,7 @@ export async function run(filter = () => true) {
     if (!filter(t.name)) continue;
     try {
       await t.body();
-      passed++;
+      if (!t.hook) passed++;
     } catch (error) {
       failures.push(`${t.name}: ${error?.message ?? error}`);
     }
