@@ -48,7 +48,6 @@ namespace deconv::cudnn {
   X(cuMemcpyHtoDAsync)                  \
   X(cuMemcpyDtoHAsync)                  \
   X(cuMemcpyDtoDAsync)                  \
-  X(cuMemcpy3DAsync)                    \
   X(cuMemsetD32Async)                   \
   X(cuMemsetD16Async)                   \
   X(cuEventCreate)                      \

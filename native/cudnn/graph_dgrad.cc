@@ -12,7 +12,7 @@ namespace deconv::cudnn {
 namespace {
 
 constexpr int64_t kUidX = 1, kUidW = 2, kUidY = 3;
-constexpr int kBenchmarkCandidates = 8;
+constexpr int kBenchmarkCandidates = 24;
 constexpr int kHeuristicCandidates = 3;
 
 std::vector<int64_t> widen(const std::vector<int>& values) { return std::vector<int64_t>(values.begin(), values.end()); }
@@ -151,7 +151,11 @@ GraphDgrad::GraphDgrad(const Problem& p, const PlanOptions& options, Device& dev
       }
       int64_t index = -1;
       dn.cudnnBackendGetAttribute(engine.get(), CUDNN_ATTR_ENGINE_GLOBAL_INDEX, CUDNN_TYPE_INT64, 1, &n, &index);
-      if (std::find(seenEngines.begin(), seenEngines.end(), index) != seenEngines.end()) continue;
+      // Heuristics keep one config per engine (distinct fallbacks). Timing tries every config the
+      // first heuristic offers, an engine's other knob settings too (as PyTorch's benchmark mode
+      // does), then the fallback engines not seen yet.
+      const bool seen = std::find(seenEngines.begin(), seenEngines.end(), index) != seenEngines.end();
+      if (seen && (!options.benchmark || heurMode != CUDNN_HEUR_MODE_A)) continue;
       cudnnBackendNumericalNote_t notes[CUDNN_NUMERICAL_NOTE_TYPE_COUNT];
       int64_t noteCount = 0;
       dn.cudnnBackendGetAttribute(engine.get(), CUDNN_ATTR_ENGINE_NUMERICAL_NOTE, CUDNN_TYPE_NUMERICAL_NOTE, CUDNN_NUMERICAL_NOTE_TYPE_COUNT,

@@ -6,7 +6,7 @@
 // (ONNX output_shape). The plan computes the largest symmetric problem that covers the output —
 // pad p = max(0, min(begin, end)) per dimension, so cuDNN's dx has full − 2p positions — and,
 // when that is not exactly the output, computes into a temporary and copies the output's window
-// out of it (cuMemcpy3D), zero-filling positions no input reaches. The input is never padded.
+// out of it (a strided-copy kernel), zero-filling positions no input reaches. The input is never padded.
 // Bias (cudnnAddTensor) and the activation (cudnnActivationForward, or cudnnOpTensor max/min
 // for leakyRelu) then run in place on the output.
 //

@@ -3,7 +3,7 @@
 // whose input is our output, so:
 //   dX = F(dY)                         cudnnConvolutionForward, F's input dY, its output x-shaped
 //   dW = F's weight gradient(dY, x)    cudnnConvolutionBackwardFilter, input dY, output gradient x
-//   dB = Σ dY over batch and space     cudnnConvolutionBackwardBias
+//   dB = Σ dY over batch and space     cudnnConvolutionBackwardBias (bfloat16: our own kernel)
 // When y needs a window (paddings cuDNN cannot state), dY's window is copied into the symmetric
 // problem's zero-filled buffer first: the positions outside it receive no input, so they carry
 // no gradient to x or w (but do to the bias, which reads dY itself).
@@ -12,6 +12,7 @@
 #include "../core/error.h"
 #include "layout.h"
 #include "plan.h"
+#include "training_kernels.h"
 
 namespace deconv::cudnn {
 
@@ -117,7 +118,15 @@ void Plan::enqueueBackward(CUdeviceptr x, CUdeviceptr filter, CUdeviceptr dy, CU
         "cudnnConvolutionBackwardFilter (weight gradient)");
   }
 
-  if (dB) {
+  if (dB && options_.dtype == DType::BFloat16) {
+    // cudnnConvolutionBackwardBias takes float, double and half only (NOT_SUPPORTED on an H200
+    // for bfloat16): our own per-channel sum, float64 inside.
+    int64_t spatial = 1;
+    for (int64_t n : p.outSpatial) spatial *= n;
+    const bool last = p.layout == Layout::ChannelsLast;
+    const BatchNormShape shape{last ? p.batch * spatial : p.batch, p.outChannels, last ? 1 : spatial};
+    launchChannelSum(device_, options_.dtype, shape, dy, dB);
+  } else if (dB) {
     std::vector<int> dims, strides;
     activationShape(1, p.outChannels, std::vector<int64_t>(spatial_, 1), Layout::ChannelsFirst, dims, strides);
     TensorDescriptor biasDesc(cudnnType(options_.dtype), dims, strides);

@@ -19,13 +19,15 @@ const char kTrainingPtx[] =
 #include "kernels/training_ptx.inc"
     ;
 
-enum Kernel { Sgd, Adam, ActivationForward, ActivationBackward, BatchNormForward, BatchNormBackward, KernelCount };
+enum Kernel { Sgd, Adam, ActivationForward, ActivationBackward, BatchNormForward, BatchNormBackward, ChannelSum, WindowCopy, KernelCount };
 const char* const kKernelNames[KernelCount] = {"deconv_sgd_",
                                                "deconv_adam_",
                                                "deconv_activation_forward_",
                                                "deconv_activation_backward_",
                                                "deconv_batch_norm_forward_",
-                                               "deconv_batch_norm_backward_"};
+                                               "deconv_batch_norm_backward_",
+                                               "deconv_channel_sum_",
+                                               "deconv_window_copy_"};
 
 const char* dtypeSuffix(DType dtype) {
   switch (dtype) {
@@ -165,6 +167,50 @@ void launchBatchNormBackward(Device& device, DType dtype, const BatchNormShape& 
   int trainingFlag = training ? 1 : 0;
   void* arguments[] = {&dy, &normalized, &invStd, &gamma, &dx, &dGamma, &dBeta, &outer, &channels, &inner, &trainingFlag};
   launchPerChannel(device, BatchNormBackward, dtype, channels, arguments);
+}
+
+void launchChannelSum(Device& device, DType dtype, const BatchNormShape& shape, CUdeviceptr values, CUdeviceptr out) {
+  unsigned long long outer = static_cast<unsigned long long>(shape.outer);
+  unsigned channels = static_cast<unsigned>(shape.channels);
+  unsigned long long inner = static_cast<unsigned long long>(shape.inner);
+  void* arguments[] = {&values, &out, &outer, &channels, &inner};
+  launchPerChannel(device, ChannelSum, dtype, channels, arguments);
+}
+
+namespace {
+
+// training.cu's WindowCopy, passed by value as the kernel's last parameter: the same fields in the
+// same order, so the same layout under the same ABI.
+constexpr int kWindowDims = 6;
+struct WindowCopyArguments {
+  unsigned long long length[kWindowDims];
+  long long sourceStride[kWindowDims];
+  long long targetStride[kWindowDims];
+  unsigned long long total;
+  int dims;
+};
+static_assert(sizeof(WindowCopyArguments) == 160, "WindowCopyArguments must match training.cu's WindowCopy");
+
+}  // namespace
+
+void launchWindowCopy(Device& device, const WindowCopyShape& shape, CUdeviceptr source, CUdeviceptr target) {
+  const std::size_t dims = shape.length.size();
+  if (dims == 0 || dims > static_cast<std::size_t>(kWindowDims) || shape.sourceStride.size() != dims || shape.targetStride.size() != dims) {
+    throw Error(ErrorKind::Error, "cudnn: a window copy needs 1 to 6 dimensions, got " + std::to_string(dims));
+  }
+  WindowCopyArguments window{};
+  window.total = 1;
+  for (std::size_t d = 0; d < dims; ++d) {
+    window.length[d] = static_cast<unsigned long long>(shape.length[d]);
+    window.sourceStride[d] = shape.sourceStride[d];
+    window.targetStride[d] = shape.targetStride[d];
+    window.total *= window.length[d];
+  }
+  window.dims = static_cast<int>(dims);
+  // The kernel's element type only sets the unit moved: float for 4 bytes, half for 2.
+  const DType unit = shape.unitBytes == 4 ? DType::Float32 : DType::Float16;
+  void* arguments[] = {&source, &target, &window};
+  launch(device, WindowCopy, unit, static_cast<int64_t>(window.total), arguments);
 }
 
 }  // namespace deconv::cudnn

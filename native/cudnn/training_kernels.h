@@ -1,7 +1,7 @@
 // Device kernels for training (native/cudnn/kernels/training.cu, embedded as PTX): optimizer
-// updates of device parameters, a standalone activation and its derivative, and batch
-// normalization, for what cuDNN has no call for or not with these semantics (leakyRelu, elu's
-// expm1, Keras's biased moving variance).
+// updates of device parameters, a standalone activation and its derivative, batch normalization
+// and per-channel sums, for what cuDNN has no call for, not in the dtype, or not with these
+// semantics (leakyRelu, elu's expm1, Keras's biased moving variance).
 //
 // The module is loaded once per device, on first use, into the device's primary context (the
 // driver JIT-compiles the PTX then and caches the result on disk). Launches go on the device's
@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "device.h"
 #include "dtype.h"
@@ -55,5 +56,17 @@ void launchBatchNormForward(Device& device, DType dtype, const BatchNormShape& s
 // invStd; `training` says which forward pass it was.
 void launchBatchNormBackward(Device& device, DType dtype, const BatchNormShape& shape, CUdeviceptr dy, CUdeviceptr normalized, CUdeviceptr invStd,
                              CUdeviceptr gamma, CUdeviceptr dx, CUdeviceptr dGamma, CUdeviceptr dBeta, bool training);
+
+// out[c] = the sum of channel c's values (`dtype` both; summed in float64): the bias gradient
+// where cuDNN has none for the dtype.
+void launchChannelSum(Device& device, DType dtype, const BatchNormShape& shape, CUdeviceptr values, CUdeviceptr out);
+
+// A window of one strided array copied into another, dimensions outermost first, lengths and
+// strides in elements of `unitBytes` (2 or 4) — training.cu's WindowCopy.
+struct WindowCopyShape {
+  std::vector<int64_t> length, sourceStride, targetStride;  // at most 6 dimensions
+  int unitBytes = 4;
+};
+void launchWindowCopy(Device& device, const WindowCopyShape& shape, CUdeviceptr source, CUdeviceptr target);
 
 }  // namespace deconv::cudnn

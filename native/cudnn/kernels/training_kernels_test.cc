@@ -1,7 +1,7 @@
 // The training kernels (training.cu) compiled as host C++ (host_emulation.h) and checked against
-// plain double-precision formulas: the optimizers, the activations and their derivatives, and
-// batch normalization (forward in training and inference, backward, moving statistics). Built and
-// run by test/training-kernels.test.ts:
+// plain double-precision formulas: the optimizers, the activations and their derivatives, batch
+// normalization (forward in training and inference, backward, moving statistics) and the
+// per-channel sum, and the window copy. Built and run by test/training-kernels.test.ts:
 //
 //   g++ -std=c++20 -O1 -pthread native/cudnn/kernels/training_kernels_test.cc -o /tmp/k && /tmp/k
 //
@@ -13,6 +13,7 @@
 
 #include <cstdint>
 #include <cstdio>
+#include <cstring>
 #include <random>
 #include <string>
 
@@ -233,6 +234,62 @@ void testBatchNorm(const BnCase& c) {
   expectClose(name + " dbeta", dBeta, wantDBeta, 1e-5);
 }
 
+// The per-channel sum (the bias gradient in bfloat16), in float32 and in bfloat16 storage.
+void testChannelSum(int64_t outer, int64_t channels, int64_t inner) {
+  const std::size_t n = static_cast<std::size_t>(outer * channels * inner), C = static_cast<std::size_t>(channels);
+  const std::vector<float> values = randomValues(n);
+  std::vector<float> got(C);
+  emulation::launch(static_cast<unsigned>(C), kBnThreads, [&] { deconv_channel_sum_f32(values.data(), got.data(), outer, static_cast<unsigned>(C), inner); });
+  std::vector<BFloat16> bf(n), bfOut(C);
+  for (std::size_t i = 0; i < n; ++i) bf[i].bits = static_cast<unsigned short>(__float_as_uint(values[i]) >> 16);  // truncated: exact inputs
+  emulation::launch(static_cast<unsigned>(C), kBnThreads, [&] { deconv_channel_sum_bf16(bf.data(), bfOut.data(), outer, static_cast<unsigned>(C), inner); });
+  std::vector<double> want(C, 0.0), wantBf(C, 0.0);
+  std::vector<float> gotBf(C);
+  for (int64_t o = 0; o < outer; ++o)
+    for (std::size_t c = 0; c < C; ++c)
+      for (int64_t j = 0; j < inner; ++j) {
+        const std::size_t i = static_cast<std::size_t>((o * channels + static_cast<int64_t>(c)) * inner + j);
+        want[c] += values[i];
+        wantBf[c] += __uint_as_float(static_cast<unsigned>(bf[i].bits) << 16);
+      }
+  for (std::size_t c = 0; c < C; ++c) gotBf[c] = __uint_as_float(static_cast<unsigned>(bfOut[c].bits) << 16);
+  const std::string name = "channel sum " + std::to_string(outer) + "x" + std::to_string(channels) + "x" + std::to_string(inner);
+  expectClose(name, got, want, 1e-6);
+  expectClose(name + " bfloat16", gotBf, wantBf, 4e-3);  // one bfloat16 rounding of the sum
+}
+
+// The window copy: a [2][5][7] window (offset 1, 2, 3) of a [3][8][11] array into one of
+// [2][6][9] (offset 0, 1, 1), in 4- and 2-byte units; everything outside the window untouched.
+template <typename T>
+void testWindowCopy(void (*kernel)(const T*, T*, WindowCopy), const std::string& name) {
+  const long long src[3] = {3, 8, 11}, dst[3] = {2, 6, 9}, len[3] = {2, 5, 7}, from[3] = {1, 2, 3}, to[3] = {0, 1, 1};
+  std::vector<T> source(static_cast<std::size_t>(src[0] * src[1] * src[2])), target(static_cast<std::size_t>(dst[0] * dst[1] * dst[2]));
+  for (std::size_t i = 0; i < source.size(); ++i) std::memcpy(&source[i], &i, std::min(sizeof(T), sizeof(i)));
+  std::vector<T> want = target;
+  for (long long a = 0; a < len[0]; ++a)
+    for (long long b = 0; b < len[1]; ++b)
+      for (long long c = 0; c < len[2]; ++c)
+        want[static_cast<std::size_t>(((to[0] + a) * dst[1] + to[1] + b) * dst[2] + to[2] + c)] =
+            source[static_cast<std::size_t>(((from[0] + a) * src[1] + from[1] + b) * src[2] + from[2] + c)];
+  WindowCopy w{};
+  w.dims = 3;
+  w.total = 1;
+  for (int d = 0; d < 3; ++d) {
+    w.length[d] = static_cast<unsigned long long>(len[d]);
+    w.total *= w.length[d];
+  }
+  w.sourceStride[0] = src[1] * src[2], w.sourceStride[1] = src[2], w.sourceStride[2] = 1;
+  w.targetStride[0] = dst[1] * dst[2], w.targetStride[1] = dst[2], w.targetStride[2] = 1;
+  const T* base = source.data() + (from[0] * src[1] + from[1]) * src[2] + from[2];
+  T* out = target.data() + (to[0] * dst[1] + to[1]) * dst[2] + to[2];
+  emulation::launch(kGrid, kBlock, [&] { kernel(base, out, w); });
+  ++checks;
+  if (std::memcmp(target.data(), want.data(), target.size() * sizeof(T)) != 0) {
+    std::printf("FAIL window copy (%s)\n", name.c_str());
+    ++failures;
+  }
+}
+
 }  // namespace
 
 int main() {
@@ -246,6 +303,9 @@ int main() {
                           BnCase{2, 5, 7, false, true}, BnCase{6, 3, 4, false, false}}) {
     testBatchNorm(c);
   }
+  for (const BnCase& c : {BnCase{24, 3, 1}, BnCase{2, 5, 7}, BnCase{3, 2, 301}}) testChannelSum(c.outer, c.channels, c.inner);
+  testWindowCopy<float>(deconv_window_copy_f32, "4-byte units");
+  testWindowCopy<Half>(deconv_window_copy_f16, "2-byte units");
   std::printf("%d checks, %d failures\n", checks, failures);
   return failures == 0 ? 0 : 1;
 }
