@@ -5,12 +5,13 @@
 #
 #   bash test/gpu/run.sh            # correctness, benchmark against torch, results table
 #   bash test/gpu/run.sh --quick    # fewer random problems and layers
+#   bash test/gpu/run.sh --only-gradients / --only-benchmark
 #
 # Writes everything to $OUT (default /tmp/deconv-gpu): nvidia-smi.txt, check.txt, gpu-deconv.json,
 # gpu-torch.json, gpu-results.md. Each step has its own time limit; the whole stays well inside
 # 10 minutes.
 set -u
-QUICK=${1:-}   # --quick, or --only-gradients (the gradient suites alone, no benchmark)
+QUICK=${1:-}   # --quick, --only-gradients (the gradient suites alone, no benchmark) or --only-benchmark
 OUT=${OUT:-/tmp/deconv-gpu}
 mkdir -p "$OUT"
 ROOT=$(pwd)
@@ -46,11 +47,15 @@ export DECONV_CUDNN_PATH="$CUDNN_LIB"
 export DECONV_ADDON_PATH="$ROOT/.gpu-carry/deconv.node"
 "$NODE" -e 'const a=require(process.env.DECONV_ADDON_PATH); console.log(JSON.stringify(a.cudnnInfo()))'
 
+if [ "$QUICK" != "--only-benchmark" ]; then
 step "correctness"
 timeout 180 "$NODE" test/gpu/check.mjs $QUICK 2>&1 | tee "$OUT/check.txt" | grep -v '^suite\|^cudnn\|^backends' | tail -40
 grep -E '^suite|checks,' "$OUT/check.txt"
 
 if [ "$QUICK" = "--only-gradients" ]; then step "done"; exit 0; fi
+fi
+ONLY_BENCHMARK=
+[ "$QUICK" = "--only-benchmark" ] && { ONLY_BENCHMARK=1; QUICK=; }
 
 step "benchmark: deconv"
 timeout 150 "$NODE" bench/gpu.mjs "$OUT/gpu-deconv.json" $QUICK 2>&1 | tail -40
@@ -61,6 +66,7 @@ timeout 150 "$PY" bench/gpu_torch.py "$OUT/gpu-torch.json" $QUICK 2>&1 | tail -4
 step "report"
 "$NODE" bench/gpu-report.mjs "$OUT/gpu-deconv.json" "$OUT/gpu-torch.json" "$OUT/nvidia-smi.txt" "$OUT/gpu-results.md" > /dev/null && cat "$OUT/gpu-results.md" | tail -12
 
+[ -n "$ONLY_BENCHMARK" ] && { step "done"; exit 0; }
 step "compute-sanitizer"
 SANITIZER=$(command -v compute-sanitizer || ls /usr/local/cuda*/bin/compute-sanitizer 2>/dev/null | head -1)
 if [ -n "$SANITIZER" ]; then
