@@ -14,10 +14,9 @@
 // Prints one line per failure and a summary; exits 1 on any failure.
 //
 //   node test/gpu/check.mjs [--quick]
-import { pathToFileURL } from 'node:url';
 import path from 'node:path';
 import * as deconv from '../../dist/esm/index.js';
-import { run as runShim } from './vitest-shim.mjs';
+import { runBundledSuites } from './suites.mjs';
 import { checkTraining } from './training.mjs';
 import { makeChecker } from './check-helpers.mjs';
 
@@ -41,22 +40,10 @@ if (!status?.available) {
 
 // ---------------------------------------------------------------- 1. golden + conformance
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..', '..');
-const SUITES = [
-  ['golden', 'test/golden.test.ts'],
-  ['onnx', 'test/conformance/onnx.test.ts'],
-  ['tensorflow', 'test/conformance/tensorflow.test.ts'],
-  ['tfjs', 'test/conformance/tfjs.test.ts'],
-  ['golden-grad', 'test/helpers/golden-grad.ts'],
-  ['gradients', 'test/gradients.test.ts'],
-];
-for (const [bundle, source] of SUITES.filter(([name]) => !onlyGradients || name.includes('grad'))) {
-  globalThis.__deconvSuiteUrl = pathToFileURL(path.join(root, source)).href;
-  const started = performance.now();
-  await import(pathToFileURL(path.join(root, '.gpu-carry', 'tests', `${bundle}.mjs`)).href);
-  const result = await runShim();
+for (const result of await runBundledSuites(path.join(root, '.gpu-carry', 'tests'), (name) => !onlyGradients || name.includes('grad'))) {
   checks += result.passed + result.failed;
-  log(`suite ${bundle}: ${result.passed} passed, ${result.failed} failed (${((performance.now() - started) / 1000).toFixed(1)} s)`);
-  for (const f of result.failures) fail(`${bundle}: ${f}`);
+  log(`suite ${result.bundle}: ${result.passed} passed, ${result.failed} failed (${result.seconds.toFixed(1)} s)`);
+  for (const f of result.failures) fail(`${result.bundle}: ${f}`);
 }
 
 // ---------------------------------------------------------------- 2. random problems
