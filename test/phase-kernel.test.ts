@@ -5,8 +5,9 @@
  * and explicit padding, phases that no tap reaches, output channels across several blocks of 16
  * with a partial last one (1–40), bias and every activation, calls and plans; channels first
  * (ONNX, x and y reordered around the kernel): asymmetric and negative padding (output_padding),
- * dilations with strides; and the blocked order, where a phase's weights are large (hundreds of
- * input channels), its sums kept in y between chunks of input channels (thousands).
+ * dilations with strides; the blocked order, where a phase's weights are large (hundreds of
+ * input channels), its sums kept in y between chunks of input channels (thousands); and a large x
+ * (8 MiB), where tiles prefetch their successors' inputs, against oneDNN's own primitive.
  * Tolerance as in native.test.ts: |a − r| ≤ 1e-4 · (|r| + max(1, max|r|)).
  * Skipped, with the reason printed, where the oneDNN backend is not built or this CPU lacks AVX2.
  */
@@ -60,6 +61,36 @@ describe.runIf(hasKernel)('oneDNN phase-kernel way', () => {
       );
     });
     expect(used).toBeGreaterThan(75);
+  });
+
+  it('prefetching inputs (8 MiB of x, 48 to 128 output channels): matches oneDNN\'s own primitive, both layouts, a partial channel block', () => {
+    // 1 × 128 × 128 × 128 floats of x, 56 outputs (three blocks of 16 and one of 8), bias, relu:
+    // the tiles prefetch their successors' inputs. oneDNN's primitive ('caller') is the oracle,
+    // itself checked against the reference elsewhere: the reference takes seconds at this size.
+    const C = 128, M = 56, size = 128, k = 3, s = 2;
+    const X = { shape: [1, size, size, C], data: randomData(size * size * C, 61) };
+    const F = { shape: [k, k, M, C], data: randomData(k * k * M * C, 62) };
+    const bias = { shape: [M], data: randomData(M, 63) };
+    const outputShape = [1, size * s, size * s, M];
+    const [, makePlan] = tfOpsByRank[2];
+    const run = (variant: string) =>
+      withOnednnVariant(variant, () => {
+        const plan = makePlan(X.shape, F, outputShape, s, 'SAME', { bias, activation: 'relu', backend: 'onednn' });
+        const implementation = addon().onednnDescribePlan!(plan.problem, 'float32');
+        const y = plan.run(X).data;
+        plan.dispose();
+        return { implementation, y };
+      });
+    const ours = run('phase-kernel');
+    const theirs = run('caller');
+    expect(ours.implementation).toBe(IMPLEMENTATION);
+    expect(worstAgainstPeak(ours.y, theirs.y, 1e-4)).toBeLessThanOrEqual(1);
+    // Channels first: x reordered channels last into scratch, the same prefetching.
+    const Xc = { shape: [1, C, size, size], data: randomData(size * size * C, 64) };
+    const W = { shape: [C, M, k, k], data: randomData(k * k * M * C, 65) };
+    const attrs = { strides: [s, s], pads: [1, 1, 0, 0], outputPadding: [1, 1], activation: 'relu' as const };
+    const onnx = (variant: string) => withOnednnVariant(variant, () => convTranspose(Xc, W, bias, { ...attrs, backend: 'onednn' }).data);
+    expect(worstAgainstPeak(onnx('phase-kernel'), onnx('caller'), 1e-4)).toBeLessThanOrEqual(1);
   });
 
   it('blocked order (large weights): chunks of input channels summed in y, both layouts, partial channel blocks, bias, activations', () => {

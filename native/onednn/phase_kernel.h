@@ -77,6 +77,7 @@ class PhaseKernel final : public OwnWay {
   int64_t s_[3] = {1, 1, 1};
   int64_t blocks_ = 1;            // blocks of 16 output channels
   std::vector<Phase> phases_;
+  bool prefetchX_ = false;        // see kPrefetchInputBytes
   int64_t stretches_ = 0;         // streaming order: work items per phase (the most any phase has)
   int64_t chunk_ = 0;             // blocked order (0: streaming): taps × input channels per chunk
   std::vector<float> zeros_;      // C zeros: the input where a tap falls outside x
