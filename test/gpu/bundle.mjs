@@ -8,18 +8,10 @@
 import { build } from 'esbuild';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { SUITES } from './suites.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const outDir = path.resolve(process.argv[2] ?? path.join(root, '.gpu-carry', 'tests'));
-const suites = [
-  'test/golden.test.ts',
-  'test/conformance/onnx.test.ts',
-  'test/conformance/tensorflow.test.ts',
-  'test/conformance/tfjs.test.ts',
-  'test/golden-grad.test.ts',
-  'test/gradients.test.ts',
-];
-
 const redirect = {
   name: 'deconv-redirect',
   setup(b) {
@@ -33,15 +25,14 @@ const redirect = {
   },
 };
 
-for (const suite of suites) {
-  const name = path.basename(suite).replace(/\.test\.ts$/, '');
+for (const { bundle, test } of SUITES) {
   await build({
-    entryPoints: [path.join(root, suite)],
+    entryPoints: [path.join(root, test)],
     bundle: true,
     format: 'esm',
     platform: 'node',
     target: 'node20',
-    outfile: path.join(outDir, `${name}.mjs`),
+    outfile: path.join(outDir, `${bundle}.mjs`),
     plugins: [redirect],
     // golden.test.ts finds its fixtures next to itself; the runner says where that is.
     define: { 'import.meta.url': 'globalThis.__deconvSuiteUrl' },
@@ -50,4 +41,4 @@ for (const suite of suites) {
     logLevel: 'warning',
   });
 }
-console.log(`bundled ${suites.length} suites into ${path.relative(root, outDir)}`);
+console.log(`bundled ${SUITES.length} suites into ${path.relative(root, outDir)}`);

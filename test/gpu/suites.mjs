@@ -10,22 +10,25 @@ import { run } from './vitest-shim.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
-/** [bundle name, the test file it was made from] in the order they run. */
+/**
+ * The suites in the order they run: each bundle's name, the test file bundle.mjs makes it from, and
+ * the source file whose place the bundle's import.meta.url stands for (where it finds fixtures).
+ */
 export const SUITES = [
-  ['golden', 'test/golden.test.ts'],
-  ['onnx', 'test/conformance/onnx.test.ts'],
-  ['tensorflow', 'test/conformance/tensorflow.test.ts'],
-  ['tfjs', 'test/conformance/tfjs.test.ts'],
-  ['golden-grad', 'test/helpers/golden-grad.ts'],
-  ['gradients', 'test/gradients.test.ts'],
+  { bundle: 'golden', test: 'test/golden.test.ts', urlOf: 'test/golden.test.ts' },
+  { bundle: 'onnx', test: 'test/conformance/onnx.test.ts', urlOf: 'test/conformance/onnx.test.ts' },
+  { bundle: 'tensorflow', test: 'test/conformance/tensorflow.test.ts', urlOf: 'test/conformance/tensorflow.test.ts' },
+  { bundle: 'tfjs', test: 'test/conformance/tfjs.test.ts', urlOf: 'test/conformance/tfjs.test.ts' },
+  { bundle: 'golden-grad', test: 'test/golden-grad.test.ts', urlOf: 'test/helpers/golden-grad.ts' },
+  { bundle: 'gradients', test: 'test/gradients.test.ts', urlOf: 'test/gradients.test.ts' },
 ];
 
 /** Runs the bundles in `dir` (those `only` accepts by name); one result per suite. */
 export async function runBundledSuites(dir, only = () => true) {
   const results = [];
-  for (const [bundle, source] of SUITES.filter(([name]) => only(name))) {
-    // golden.test.ts finds its fixtures next to its source; the bundle asks this global.
-    globalThis.__deconvSuiteUrl = pathToFileURL(path.join(root, source)).href;
+  for (const { bundle, urlOf } of SUITES.filter((suite) => only(suite.bundle))) {
+    // The suites find their fixtures next to their sources; the bundle asks this global.
+    globalThis.__deconvSuiteUrl = pathToFileURL(path.join(root, urlOf)).href;
     const started = performance.now();
     await import(pathToFileURL(path.join(path.resolve(dir), `${bundle}.mjs`)).href);
     const result = await run();
