@@ -215,4 +215,33 @@ void Device::memoryInfo(int64_t& freeBytes, int64_t& totalBytes) const {
 void Device::setWorkspaceLimit(int64_t bytes) { workspaceCap = bytes; }
 int64_t Device::workspaceLimit() { return workspaceCap; }
 
+namespace {
+
+// A CUDA event, released when it goes out of scope.
+class ScopedEvent {
+ public:
+  ScopedEvent() { checkDriver(driver().cuEventCreate(&event_, CU_EVENT_DEFAULT), "cuEventCreate"); }
+  ~ScopedEvent() { driver().cuEventDestroy(event_); }
+  ScopedEvent(const ScopedEvent&) = delete;
+  ScopedEvent& operator=(const ScopedEvent&) = delete;
+  CUevent get() const { return event_; }
+
+ private:
+  CUevent event_ = nullptr;
+};
+
+}  // namespace
+
+float Device::timeRuns(int runs, const std::function<bool()>& run) {
+  const DriverApi& cu = driver();
+  ScopedEvent start, stop;
+  if (cu.cuEventRecord(start.get(), stream_) != CUDA_SUCCESS) return -1.f;
+  bool ok = true;
+  for (int r = 0; r < runs && ok; ++r) ok = run();
+  if (cu.cuEventRecord(stop.get(), stream_) != CUDA_SUCCESS || cu.cuEventSynchronize(stop.get()) != CUDA_SUCCESS) return -1.f;
+  float ms = 0.f;
+  if (!ok || cu.cuEventElapsedTime(&ms, start.get(), stop.get()) != CUDA_SUCCESS) return -1.f;
+  return ms / static_cast<float>(runs);
+}
+
 }  // namespace deconv::cudnn

@@ -15,6 +15,7 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -98,6 +99,11 @@ class Device {
 
   // Waits for everything queued so far.
   void synchronize();
+
+  // Device time per call, in ms, of `runs` back-to-back calls of `run` on the stream, measured by
+  // CUDA events around them; -1 when a call returns false or the events fail. Exceptions from
+  // `run` propagate (the events are released either way). Caller holds the mutex.
+  float timeRuns(int runs, const std::function<bool()>& run);
 
   MemoryCounters& counters() { return counters_; }
   // Bytes the pool holds from the driver (in use and cached).

@@ -220,20 +220,8 @@ cudnnStatus_t GraphDgrad::enqueue(CUdeviceptr x, CUdeviceptr w, CUdeviceptr y) c
 // 3 runs of a 20–50 µs engine is noisy enough that, among 24 candidates, a slower one could win
 // by luck.
 float GraphDgrad::chooseByTiming(CUdeviceptr x, CUdeviceptr w, CUdeviceptr y) {
-  const DriverApi& cu = driver();
-  CUevent start = nullptr, stop = nullptr;
-  checkDriver(cu.cuEventCreate(&start, CU_EVENT_DEFAULT), "cuEventCreate");
-  checkDriver(cu.cuEventCreate(&stop, CU_EVENT_DEFAULT), "cuEventCreate");
   auto timeRuns = [&](std::size_t i) {
-    constexpr int kRuns = 3;
-    cu.cuEventRecord(start, device_.stream());
-    bool ok = true;
-    for (int r = 0; r < kRuns && ok; ++r) ok = execute(candidates_[i], x, w, y) == CUDNN_STATUS_SUCCESS;
-    cu.cuEventRecord(stop, device_.stream());
-    cu.cuEventSynchronize(stop);
-    float ms = 0.f;
-    if (!ok || cu.cuEventElapsedTime(&ms, start, stop) != CUDA_SUCCESS) return -1.f;
-    return ms / kRuns;
+    return device_.timeRuns(3, [&] { return execute(candidates_[i], x, w, y) == CUDNN_STATUS_SUCCESS; });
   };
   std::vector<std::pair<float, std::size_t>> timed;  // (ms, candidate)
   for (std::size_t i = 0; i < candidates_.size(); ++i) {
@@ -257,8 +245,6 @@ float GraphDgrad::chooseByTiming(CUdeviceptr x, CUdeviceptr w, CUdeviceptr y) {
       chosen_ = i;
     }
   }
-  cu.cuEventDestroy(start);
-  cu.cuEventDestroy(stop);
   bestMs_ = best;
   return best;
 }

@@ -246,34 +246,19 @@ float Plan::timePath(Path path, CUdeviceptr x, CUdeviceptr filter, CUdeviceptr y
       (path == Path::Legacy && candidates_.empty())) {
     return -1.f;
   }
-  const DriverApi& cu = driver();
-  CUevent start = nullptr, stop = nullptr;
-  checkDriver(cu.cuEventCreate(&start, CU_EVENT_DEFAULT), "cuEventCreate");
-  checkDriver(cu.cuEventCreate(&stop, CU_EVENT_DEFAULT), "cuEventCreate");
   float ms = -1.f;
   try {
     // A warm-up, then the best of 3 rounds of 3 runs (paths can be a few per cent apart).
     if (enqueueVia(path, x, filter, y)) {
       for (int round = 0; round < 3; ++round) {
-        cu.cuEventRecord(start, device_.stream());
-        bool ok = true;
-        for (int r = 0; r < 3 && ok; ++r) ok = enqueueVia(path, x, filter, y);
-        cu.cuEventRecord(stop, device_.stream());
-        cu.cuEventSynchronize(stop);
-        float roundMs = 0.f;
-        if (!ok || cu.cuEventElapsedTime(&roundMs, start, stop) != CUDA_SUCCESS) {
-          ms = -1.f;
-          break;
-        }
-        roundMs /= 3.f;
+        const float roundMs = device_.timeRuns(3, [&] { return enqueueVia(path, x, filter, y); });
+        if (roundMs < 0.f) return -1.f;
         if (ms < 0.f || roundMs < ms) ms = roundMs;
       }
     }
   } catch (const Error&) {
-    ms = -1.f;
+    return -1.f;
   }
-  cu.cuEventDestroy(start);
-  cu.cuEventDestroy(stop);
   return ms;
 }
 

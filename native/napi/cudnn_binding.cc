@@ -657,28 +657,14 @@ Napi::Value timePacked(const Napi::CallbackInfo& info) {
   Device& device = Device::get(packed.plan->options().device);
   std::lock_guard<std::recursive_mutex> lock(device.mutex());
   device.makeCurrent();
-  const cudnn::DriverApi& cu = cudnn::driver();
-  CUevent start = nullptr, stop = nullptr;
-  cudnn::checkDriver(cu.cuEventCreate(&start, CU_EVENT_DEFAULT), "cuEventCreate");
-  cudnn::checkDriver(cu.cuEventCreate(&stop, CU_EVENT_DEFAULT), "cuEventCreate");
-  float ms = 0.f;
-  try {
-    packed.plan->enqueue(x->pointer(), packed.filter->pointer(), packed.bias ? packed.bias->pointer() : 0, y->pointer());  // warm
-    cudnn::checkDriver(cu.cuEventRecord(start, device.stream()), "cuEventRecord");
-    for (int i = 0; i < iterations; ++i) {
-      packed.plan->enqueue(x->pointer(), packed.filter->pointer(), packed.bias ? packed.bias->pointer() : 0, y->pointer());
-    }
-    cudnn::checkDriver(cu.cuEventRecord(stop, device.stream()), "cuEventRecord");
-    cudnn::checkDriver(cu.cuEventSynchronize(stop), "cuEventSynchronize");
-    cudnn::checkDriver(cu.cuEventElapsedTime(&ms, start, stop), "cuEventElapsedTime");
-  } catch (...) {
-    cu.cuEventDestroy(start);
-    cu.cuEventDestroy(stop);
-    throw;
-  }
-  cu.cuEventDestroy(start);
-  cu.cuEventDestroy(stop);
-  return Napi::Number::New(info.Env(), ms / iterations);
+  auto run = [&] {
+    packed.plan->enqueue(x->pointer(), packed.filter->pointer(), packed.bias ? packed.bias->pointer() : 0, y->pointer());
+    return true;
+  };
+  run();  // warm
+  const float ms = device.timeRuns(iterations, run);
+  if (ms < 0.f) throw Error(ErrorKind::Error, "cudnn: the CUDA events around the timed runs failed");
+  return Napi::Number::New(info.Env(), ms);
 }
 
 // cudnnConvert(data, dtype) → the values after a round trip through dtype (host only, no GPU).
