@@ -315,14 +315,17 @@ void PhaseRows::computeItem(const Item& item, const float* x, const float* packe
   const int64_t C = p.inChannels, M = p.outChannels;
   // Stage the x rows that the item's output rows read: [id][ih][c][W], input iw at column
   // iw − first, zeros around; wide enough for the last call's loads at the largest offset, a whole
-  // number of 32-byte vectors. Read plane by plane, each plane's rows in order.
+  // number of 64-byte cache lines, in a buffer that starts on one: the kernel's pair of loads at a
+  // tap's column then covers one line, not two (from a 16-byte-aligned std::vector with rows of
+  // 32-byte multiples, half its loads were split across lines: style-up-64 ran 6% slower).
+  // Read plane by plane, each plane's rows in order.
   const int64_t first = item.chunk[0] * kChunk + least_;
-  const int64_t W = ((item.chunk[1] - item.chunk[0]) * kChunk + span_ + 7) / 8 * 8;
+  const int64_t W = ((item.chunk[1] - item.chunk[0]) * kChunk + span_ + 15) / 16 * 16;
   int64_t idLow, idHigh, ihLow, ihHigh;
   inputRange(dh_[0], a.s[0], a.in[0], item.od[0], item.od[1], idLow, idHigh);
   inputRange(dh_[1], a.s[1], a.in[1], item.oh[0], item.oh[1], ihLow, ihHigh);
   const int64_t idCount = std::max<int64_t>(0, idHigh - idLow + 1), ihCount = std::max<int64_t>(0, ihHigh - ihLow + 1);
-  std::vector<float>& stage = scratch.stage;
+  AlignedVector<float>& stage = scratch.stage;
   stage.resize(static_cast<std::size_t>(std::max<int64_t>(1, idCount * ihCount * C * W)));
   const int64_t from = std::clamp<int64_t>(-first, 0, W), to = std::clamp<int64_t>(a.in[2] - first, from, W);
   for (int64_t d = 0; d < idCount; ++d)

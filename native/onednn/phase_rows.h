@@ -27,6 +27,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "../core/aligned_vector.h"
 #include "../core/phases.h"
 #include "../core/problem.h"
 #include "own_way.h"
@@ -72,9 +73,9 @@ class PhaseRows final : public OwnWay {
   struct Item {
     int64_t n = 0, od[2] = {0, 0}, oh[2] = {0, 0}, chunk[2] = {0, 0};
   };
-  // A thread's buffers: the staged x rows.
+  // A thread's buffers: the staged x rows (cache-line aligned).
   struct Scratch {
-    std::vector<float> stage;
+    AlignedVector<float> stage;
   };
   void computeItem(const Item& item, const float* x, const float* packed, const float* bias, float* y, Scratch& scratch) const;
 
