@@ -36,7 +36,24 @@ export function measurePeak({ benchDir, outDir, threads, seconds, cpu }) {
   }
   const r = spawnSync(exe, [String(threads), String(seconds)], { encoding: 'utf8', env: { ...process.env, OMP_PROC_BIND: 'false' } });
   if (r.status !== 0) return { measured: false, reason: `bench/out/fma failed: ${r.stderr}` };
-  return { measured: true, ...JSON.parse(r.stdout.trim()) };
+  return { measured: true, exe, ...JSON.parse(r.stdout.trim()) };
+}
+
+/**
+ * The load-fed FMA probe (bench/peak/fma.c --loaded: the FMAs of a GEMM-like inner kernel, fed by
+ * loads from the L1 cache) on `threads` threads for about `seconds`: GFLOP/s, or undefined where
+ * the peak program was not built. Run next to each layer, it shows when another tenant of the
+ * same cores slowed every load-fed kernel (the register-only peak does not see that).
+ */
+export function measureLoaded(exe, threads, seconds) {
+  if (!exe) return undefined;
+  const r = spawnSync(exe, ['--loaded', String(threads), String(seconds)], { encoding: 'utf8', env: { ...process.env, OMP_PROC_BIND: 'false' } });
+  if (r.status !== 0) return undefined;
+  try {
+    return JSON.parse(r.stdout.trim()).loadedN;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The best of the start and end measurements (other load only ever lowers it), and the figure % peak uses. */

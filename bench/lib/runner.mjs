@@ -9,7 +9,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { changingShape, concurrency, tinyOverhead } from './extras.mjs';
 import { loadSuite, selectLayers } from './layers.mjs';
 import { runLayer } from './layer-run.mjs';
-import { combinePeaks, cpuModel, measurePeak } from './peak.mjs';
+import { combinePeaks, cpuModel, measureLoaded, measurePeak } from './peak.mjs';
 import { startOrt } from './peers/ort.mjs';
 import { startTf } from './peers/tf.mjs';
 import { startTfjs } from './peers/tfjs.mjs';
@@ -160,11 +160,15 @@ export async function runBench(config, hooks = {}) {
     }
     log(`  fp32 peak: ${peakStart.measured ? `${fmt(peakStart.threads1, 1)} GFLOP/s (1 thread), ${fmt(peakStart.threadsN, 1)} GFLOP/s (${cfg.threads} threads), ${peakStart.isa}` : peakStart.reason}${peakStart.sgemm ? `; numpy sgemm ${fmt(peakStart.sgemm.gflops, 1)} GFLOP/s` : ''}`);
 
+    // The load-fed FMA probe just before and just after each layer (0.15 s each).
+    const loadProbe = () => measureLoaded(peakStart.exe, cfg.threads, 0.15);
     const results = [];
     for (const [index, L] of layers.entries()) {
+      const before = loadProbe();
       const t0 = now();
       const r = await runLayer(ctx, L, (s) => progress({ layer: L.name, index, count: layers.length, ...s }));
       r.wallS = (now() - t0) / 1000;
+      if (before !== undefined) r.loadProbe = { before, after: loadProbe() };
       results.push(r);
       log(layerLine(L, r));
     }
@@ -194,6 +198,9 @@ export async function runBench(config, hooks = {}) {
     }
 
     meta.peak = combinePeaks(peakStart, measurePeak(peakOpts), cfg.threads);
+    delete meta.peak.exe;
+    const probes = results.flatMap((r) => (r.loadProbe ? [r.loadProbe.before, r.loadProbe.after] : [])).filter((v) => v !== undefined);
+    if (probes.length) meta.loadProbe = { threads: cfg.threads, best: Math.max(...probes), worst: Math.min(...probes), median: probes.sort((a, b) => a - b)[probes.length >> 1] };
     meta.loadEnd = loadAverage();
     meta.durationS = (now() - started) / 1000;
     const summary = summarize(results);
@@ -224,7 +231,8 @@ function layerLine(L, r) {
   const ratios = Object.entries(r.ratios).filter(([k]) => SYSTEMS[k]).map(([k, v]) => `${SYSTEMS[k].short}/dc ${fmtRatio(v.value)}`);
   const bad = Object.entries(r.checks).filter(([, c]) => !c.ok).map(([id]) => id);
   const plan = r.systems['onednn-plan'];
-  return `${L.name.padEnd(18)} ${fmt(L.gflop, 3).padStart(7)} GF  ms: ${bits.join(', ')}${plan?.gflops ? `  | ${fmt(plan.gflops, 1)} GF/s` : ''}${ratios.length ? `  ${ratios.join('  ')}` : ''}${bad.length ? `  MISMATCH: ${bad.join(', ')}` : ''}  [${fmt(r.wallS, 1)} s]`;
+  const probe = r.loadProbe ? `  probe ${fmt(r.loadProbe.before, 0)}/${fmt(r.loadProbe.after, 0)}` : '';
+  return `${L.name.padEnd(18)} ${fmt(L.gflop, 3).padStart(7)} GF  ms: ${bits.join(', ')}${plan?.gflops ? `  | ${fmt(plan.gflops, 1)} GF/s` : ''}${ratios.length ? `  ${ratios.join('  ')}` : ''}${bad.length ? `  MISMATCH: ${bad.join(', ')}` : ''}${probe}  [${fmt(r.wallS, 1)} s]`;
 }
 
 /** Geometric means of each peer's ratio over the layers both ran, and where deconv is slower. */

@@ -46,12 +46,22 @@ export function checkTargets(results, summary, extras, peakGflops) {
   const measured = bound.map((r) => ({ r, best: bestDeconvCpu(r) })).filter((m) => m.best && peakGflops);
   const below = measured.filter((m) => m.best.gflops < PEAK_FRACTION * peakGflops);
   const pct = (m) => `${m.r.name} ${fmt((100 * m.best.gflops) / peakGflops, 1)}%`;
+  // For a layer below the target: the load-fed FMA probe around it, against its best in the run.
+  const probes = results.flatMap((r) => (r.loadProbe ? [r.loadProbe.before, r.loadProbe.after] : []));
+  const probeBest = probes.length ? Math.max(...probes) : undefined;
+  const probeNote = (m) => {
+    const p = m.r.loadProbe;
+    if (!p || !probeBest) return '';
+    const low = Math.min(p.before, p.after);
+    return ` (load-fed FMA probe around it ${fmt(p.before, 0)} / ${fmt(p.after, 0)} GFLOP/s, ${fmt((100 * low) / probeBest, 0)}% of its best in this run)`;
+  };
+  const pctBelow = (m) => `${pct(m)}${probeNote(m)}`;
   add(
     `≥ ${100 * PEAK_FRACTION}% of the fp32 peak on the compute-bound layers (≥ ${COMPUTE_BOUND.minGflop} GFLOP and ≥ ${COMPUTE_BOUND.minFlopPerByte} FLOP per byte of x, w and y)`,
     measured.length ? below.length === 0 : undefined,
     !measured.length
       ? 'no compute-bound layer ran on the oneDNN backend, or no peak was measured'
-      : `${measured.length - below.length} of ${measured.length} at or above${below.length ? `; below: ${below.map(pct).join(', ')}` : ''} (above: ${measured.filter((m) => !below.includes(m)).map(pct).join(', ') || 'none'})`,
+      : `${measured.length - below.length} of ${measured.length} at or above${below.length ? `; below: ${below.map(pctBelow).join(', ')}` : ''} (above: ${measured.filter((m) => !below.includes(m)).map(pct).join(', ') || 'none'})`,
   );
 
   const tiny = extras?.tiny?.onednnPlanRun;
