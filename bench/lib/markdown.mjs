@@ -21,7 +21,7 @@ function header(meta) {
   const pk = meta.peak;
   lines.push(`- fp32 peak: ${pk.measured ? `measured by bench/peak/fma.c (${pk.isa} register-resident FMA loop, OpenMP): ${fmt(pk.threads1, 1)} GFLOP/s on 1 thread, ${fmt(pk.threadsN, 1)} GFLOP/s on ${pk.n} threads` : `${pk.reason}; ${pk.note}`}${pk.sgemm ? `; numpy sgemm ${pk.sgemm.n}³: ${fmt(pk.sgemm.gflops, 1)} GFLOP/s` : ''}. % of peak uses ${fmt(pk.used, 1)} GFLOP/s (${pk.usedNote})`);
   const lp = meta.loadProbe;
-  if (lp) lines.push(`- Load-fed FMA probe (bench/peak/fma.c --loaded: the same FMAs fed by vector and broadcast loads from the L1 cache, as a GEMM or convolution kernel feeds them; ${lp.threads} threads, 0.15 s just before and after each layer): best ${fmt(lp.best, 1)}, median ${fmt(lp.median, 1)}, worst ${fmt(lp.worst, 1)} GFLOP/s. Where it runs slow, another tenant of these cores is using their load ports and every load-fed kernel slows with it, while the register-only peak above does not; each layer's pair is in the JSON (\`loadProbe\`)`);
+  if (lp) lines.push(`- Load-fed FMA probe (bench/peak/fma.c --loaded: the same FMAs fed by vector and broadcast loads from the L1 cache, as a GEMM or convolution kernel feeds them; ${lp.threads} threads, 0.15 s just before and after each layer): best ${fmt(lp.best, 1)}, median ${fmt(lp.median, 1)}, worst ${fmt(lp.worst, 1)} GFLOP/s. Where it runs slow, something else is using these cores' load and issue slots (on the VM this was developed on, another tenant of the same physical cores) and load-fed kernels slow with it, while the register-only peak above does not; it samples only the edges of each layer, so a layer can still be slowed in between; each layer's pair is in the JSON (\`loadProbe\`)`);
   return lines.join('\n');
 }
 

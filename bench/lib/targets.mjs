@@ -46,16 +46,21 @@ export function checkTargets(results, summary, extras, peakGflops) {
   const measured = bound.map((r) => ({ r, best: bestDeconvCpu(r) })).filter((m) => m.best && peakGflops);
   const below = measured.filter((m) => m.best.gflops < PEAK_FRACTION * peakGflops);
   const pct = (m) => `${m.r.name} ${fmt((100 * m.best.gflops) / peakGflops, 1)}%`;
-  // For a layer below the target: the load-fed FMA probe around it, against its best in the run.
   const probes = results.flatMap((r) => (r.loadProbe ? [r.loadProbe.before, r.loadProbe.after] : []));
   const probeBest = probes.length ? Math.max(...probes) : undefined;
-  const probeNote = (m) => {
+  // For a layer below the target: its fastest rep and the spread of its reps (the layer's own
+  // noise), and the load-fed FMA probe around it against the probe's best in the run.
+  const belowNote = (m) => {
+    const notes = [];
+    if (m.best.minMs) notes.push(`fastest rep ${fmt((100 * m.r.gflop * 1e3) / m.best.minMs / peakGflops, 1)}%`);
+    if (m.best.spread !== undefined) notes.push(`spread ${fmt(100 * m.best.spread, 0)}%`);
     const p = m.r.loadProbe;
-    if (!p || !probeBest) return '';
-    const low = Math.min(p.before, p.after);
-    return ` (load-fed FMA probe around it ${fmt(p.before, 0)} / ${fmt(p.after, 0)} GFLOP/s, ${fmt((100 * low) / probeBest, 0)}% of its best in this run)`;
+    if (p && probeBest && p.after !== undefined) {
+      notes.push(`load-fed FMA probe around it ${fmt(p.before, 0)} / ${fmt(p.after, 0)} GFLOP/s, ${fmt((100 * Math.min(p.before, p.after)) / probeBest, 0)}% of its best in this run`);
+    }
+    return notes.length ? ` (${notes.join('; ')})` : '';
   };
-  const pctBelow = (m) => `${pct(m)}${probeNote(m)}`;
+  const pctBelow = (m) => `${pct(m)}${belowNote(m)}`;
   add(
     `≥ ${100 * PEAK_FRACTION}% of the fp32 peak on the compute-bound layers (≥ ${COMPUTE_BOUND.minGflop} GFLOP and ≥ ${COMPUTE_BOUND.minFlopPerByte} FLOP per byte of x, w and y)`,
     measured.length ? below.length === 0 : undefined,

@@ -12,9 +12,9 @@
  * --loaded: the same FMAs fed from memory the way a convolution's or GEMM's inner kernel feeds
  * them: per 12 FMAs, 2 vector loads and 6 broadcast loads from an 11 KiB block that stays in the
  * L1 cache. On this project's VM the register-only loop ran at 100 GFLOP/s per core at all times,
- * while this one ran at 84-96 in quiet spells and 58-68 in others: another tenant on the same
- * physical core competes for its load ports, and every load-fed kernel slows with it. The
- * benchmark runs this probe next to each layer to show when that happened.
+ * while this one ran at 84-99 in quiet spells and 58-68 in others (most likely another tenant
+ * on the same physical core, competing for its load and issue slots), and load-fed kernels slow
+ * with it. The benchmark runs this probe next to each layer to show when that happened.
  */
 #include <omp.h>
 #include <stdio.h>
