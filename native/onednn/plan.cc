@@ -491,14 +491,22 @@ DeconvPlan::Layouts DeconvPlan::timedChoice(const Problem& computed, MathMode ma
     });
     dropSlowerThan(round == 1 ? 2.0 : 1.5);
   }
-  // Near ties (within 15%) get two more turns each: a slow spell during one way's timed runs
-  // otherwise decides between ways that differ by less than this VM's spells do (radford-1
-  // channels last kept a GEMM at 70 ms in one benchmark, where the phase convolutions it had
-  // timed beside it run in 43).
-  dropSlowerThan(1.15);
-  int close = 0;
-  for (const Candidate& c : candidates) close += c.dropped ? 0 : 1;
-  for (const int last = round + 2; close > 1 && round < last; ++round) {
+  // Near ties (within 15%) get two more turns each, and more until their turns have spread over
+  // kRunoffMs: a slow spell during one way's timed runs otherwise decides between ways that differ
+  // by less than this VM's spells do (radford-1 channels last kept a GEMM at 70 ms in one
+  // benchmark, where the phase convolutions it had timed beside it run in 43), and the spells last
+  // 0.1–0.3 s, as long as all the turns of a small layer (unet-3 channels first, 8 ms a run, kept
+  // oneDNN's primitive 1 time in 8, 25% slower than its PhaseRows).
+  constexpr double kRunoffMs = 400;
+  constexpr int kMostRunoffRounds = 12;
+  const auto countClose = [&] {
+    dropSlowerThan(1.15);
+    int close = 0;
+    for (const Candidate& c : candidates) close += c.dropped ? 0 : 1;
+    return close;
+  };
+  const auto runoffStart = std::chrono::steady_clock::now();
+  for (int extra = 0; extra < kMostRunoffRounds && countClose() > 1 && (extra < 2 || msSince(runoffStart) < kRunoffMs); ++extra, ++round) {
     inRoundOrder(round, [&](Candidate& c) {
       if (!c.dropped) turn(c);
     });
