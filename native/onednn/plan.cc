@@ -470,11 +470,12 @@ DeconvPlan::Layouts DeconvPlan::timedChoice(const Problem& computed, MathMode ma
     return untimed + ms;
   };
   // Every way that is not dropped at once takes turns in rounds whose order alternates (forward,
-  // backward), and is judged on its best of at least two timed runs from two rounds: a slow spell
+  // backward), and is dropped on its best of at least two timed runs from two rounds: a slow spell
   // of the machine (they last a second or more here) that falls on the end of one round falls on
   // the start of the next, and no way is dropped on one run (dcgan-g4 at batch 64 channels last
   // kept a GEMM in one benchmark, 1.4× slower than the phase kernel it picks when made alone; the
-  // phase ways come last in the list, where one slow spell could drop them all in round 0).
+  // phase ways come last in the list, where one slow spell could drop them all in round 0). The
+  // ways left at the end are compared by their median runs (Candidate::typicalMs).
   auto inRoundOrder = [&](int round, auto&& each) {
     if (round % 2 == 0) {
       for (Candidate& c : candidates) each(c);
