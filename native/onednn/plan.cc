@@ -444,19 +444,17 @@ DeconvPlan::Layouts DeconvPlan::timedChoice(const Problem& computed, MathMode ma
       if (!c.dropped) best = std::min(best, c.bestMs);
     return best;
   };
-  // Drops the ways whose best run is `factor` times the fastest best run or more.
-  auto dropSlowerThan = [&](double factor) {
-    const double best = fastest();
-    for (Candidate& c : candidates) c.dropped = c.dropped || c.bestMs > factor * best;
-  };
-  // The same by typical (median) runs: the near-tie test, where one lucky run of another way must
-  // not put a steadier one out (dcgan-g2 at batch 64: the phase kernel, best 25.1 ms and median
-  // 26.7, went out against a best of 21.7 whose median was 27.6).
-  auto dropTypicallySlowerThan = [&](double factor) {
+  // Drops the ways that take over `factor` times the fastest way left, by their best runs or, for
+  // the near-tie test, by their median runs (where one lucky run of another way must not put a
+  // steadier one out: dcgan-g2 at batch 64, the phase kernel, best 25.1 ms and median 26.7, went
+  // out against a best of 21.7 whose median was 27.6).
+  enum class By { Best, Median };
+  auto dropSlowerThan = [&](double factor, By by = By::Best) {
+    const auto ms = [by](const Candidate& c) { return by == By::Best ? c.bestMs : c.typicalMs(); };
     double best = std::numeric_limits<double>::infinity();
     for (const Candidate& c : candidates)
-      if (!c.dropped) best = std::min(best, c.typicalMs());
-    for (Candidate& c : candidates) c.dropped = c.dropped || c.typicalMs() > factor * best;
+      if (!c.dropped) best = std::min(best, ms(c));
+    for (Candidate& c : candidates) c.dropped = c.dropped || ms(c) > factor * best;
   };
   // A way's turn is two runs back to back, the second timed: as a plan runs, on caches that hold
   // what the way itself left there, not what the way before it did (radford-1 channels last, whose
@@ -528,7 +526,7 @@ DeconvPlan::Layouts DeconvPlan::timedChoice(const Problem& computed, MathMode ma
   constexpr double kRunoffMs = 400;
   constexpr int kMostRunoffRounds = 12;
   const auto countClose = [&] {
-    dropTypicallySlowerThan(1.15);
+    dropSlowerThan(1.15, By::Median);
     int close = 0;
     for (const Candidate& c : candidates) close += c.dropped ? 0 : 1;
     return close;
