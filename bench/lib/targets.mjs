@@ -46,7 +46,7 @@ export function checkTargets(results, summary, extras, peakGflops) {
   const measured = bound.map((r) => ({ r, best: bestDeconvCpu(r) })).filter((m) => m.best && peakGflops);
   const below = measured.filter((m) => m.best.gflops < PEAK_FRACTION * peakGflops);
   const pct = (m) => `${m.r.name} ${fmt((100 * m.best.gflops) / peakGflops, 1)}%`;
-  const probes = results.flatMap((r) => (r.loadProbe ? [r.loadProbe.before, r.loadProbe.after] : []));
+  const probes = results.flatMap((r) => (r.loadProbe ? [r.loadProbe.before, r.loadProbe.after] : [])).filter((v) => v !== undefined);
   const probeBest = probes.length ? Math.max(...probes) : undefined;
   // For a layer below the target: its fastest rep and the spread of its reps (the layer's own
   // noise), and the load-fed FMA probe around it against the probe's best in the run.
